@@ -1,0 +1,49 @@
+// `pbxgate start [--config FILE]`: run the gateway until SIGINT/SIGTERM.
+
+import { dirname } from 'node:path';
+import { ConfigError } from '../config/config-error.ts';
+import { embeddedConfigPath, loadConfigFile } from '../config/load.ts';
+import { PbxgateError } from '../errors.ts';
+import { createGateway } from '../gateway.ts';
+import { createLogger } from '../observe/log.ts';
+import { type CommandIo, type ExitCode, parseCommandArgs } from './args.ts';
+
+export const startUsage =
+  'pbxgate start [--config FILE]   run the gateway (default: the embedded loopback config)';
+
+export async function runStart(argv: readonly string[], io: CommandIo): Promise<ExitCode> {
+  const { values } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' } }, 'start');
+  const file = values.config ?? embeddedConfigPath;
+  let config;
+  try {
+    config = await loadConfigFile(file);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const line of err.message.split('\n')) io.err(line);
+    return 2;
+  }
+  const log = createLogger({ level: config.log.level });
+  // The embedded config keeps its state under the working directory; a file's, beside the file.
+  const baseDir = values.config === undefined ? process.cwd() : dirname(file);
+  let gateway;
+  try {
+    gateway = await createGateway(config, { log, baseDir });
+    await gateway.start();
+  } catch (err) {
+    if (!(err instanceof PbxgateError)) throw err;
+    io.err(`pbxgate: ${err.message}`);
+    log.flush();
+    return 1;
+  }
+  log.info({ config: file, pid: process.pid, node: process.version }, 'pbxgate started');
+  const running = gateway;
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log.info({ signal }, 'stopping');
+  await running.stop();
+  log.info('stopped');
+  log.flush();
+  return 0;
+}

@@ -1,0 +1,60 @@
+// Every metric of pbxgate, defined in one place: pbxgate_<part>_<what>_<unit>, labels from closed sets only.
+
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly suspiciousEvents: Counter<'reason'>;
+  readonly internalErrors: Counter<'part'>;
+  readonly stunRequests: Counter<'transport' | 'method'>;
+  readonly stunResponses: Counter<'transport' | 'outcome'>;
+  readonly stunDropped: Counter<'transport' | 'reason'>;
+  readonly stunConnections: Gauge<'transport'>;
+}
+
+/** A fresh registry per gateway (tests run several in one process). */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'pbxgate_' });
+  const registers = [registry];
+  return {
+    registry,
+    suspiciousEvents: new Counter({
+      name: 'pbxgate_suspicious_events_total',
+      help: 'Suspicious events reported to fraud detection, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    internalErrors: new Counter({
+      name: 'pbxgate_internal_errors_total',
+      help: 'Bugs caught at an adapter boundary (one packet or session lost), by part',
+      labelNames: ['part'],
+      registers,
+    }),
+    stunRequests: new Counter({
+      name: 'pbxgate_stun_requests_total',
+      help: 'Well-formed STUN requests received, by transport and method',
+      labelNames: ['transport', 'method'],
+      registers,
+    }),
+    stunResponses: new Counter({
+      name: 'pbxgate_stun_responses_total',
+      help: 'STUN responses sent, by transport and outcome (success, unknown-attribute, bad-request)',
+      labelNames: ['transport', 'outcome'],
+      registers,
+    }),
+    stunDropped: new Counter({
+      name: 'pbxgate_stun_dropped_total',
+      help: 'STUN input dropped without an answer, by transport and reason',
+      labelNames: ['transport', 'reason'],
+      registers,
+    }),
+    stunConnections: new Gauge({
+      name: 'pbxgate_stun_connections',
+      help: 'Open STUN TCP/TLS connections',
+      labelNames: ['transport'],
+      registers,
+    }),
+  };
+}

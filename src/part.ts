@@ -1,0 +1,7 @@
+// The lifecycle every listener-owning piece of the gateway shares.
+
+export interface Part {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

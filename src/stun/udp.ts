@@ -1,0 +1,125 @@
+// STUN over UDP: one socket, or the 2 addresses x 2 ports of RFC 5780 when an alternate is configured.
+
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { bindUdp, closeUdp } from '../net/listen.ts';
+import { formatListenUrl } from '../net/listen-url.ts';
+import { MAGIC_COOKIE } from './constants.ts';
+import { answerStun } from './answer.ts';
+import type { AlternateSet, BindingContext } from './binding.ts';
+import { type TransportAddress, transportAddressOf } from './attributes/address.ts';
+import type { StunObserver } from './observer.ts';
+
+export interface UdpSetOptions {
+  readonly host: string;
+  readonly port: number;
+  /** RFC 5780 second address and port; absent = one socket, no behaviour discovery. */
+  readonly alternate: { readonly address: string; readonly port: number } | undefined;
+  readonly software: Uint8Array | undefined;
+  readonly observer: StunObserver;
+}
+
+interface Endpoint {
+  readonly socket: Socket;
+  readonly local: TransportAddress;
+  readonly alternate: AlternateSet | undefined;
+}
+
+/** Index of a socket in the 2x2 set: bit 1 = alternate address, bit 0 = alternate port. */
+type Slot = 0 | 1 | 2 | 3;
+
+export function createUdpSet(options: UdpSetOptions): {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  addresses(): string[];
+} {
+  const family = isIPv6(options.host) ? 6 : 4;
+  const type = family === 6 ? 'udp6' : 'udp4';
+  const alt = options.alternate;
+  const locals: TransportAddress[] = alt
+    ? [
+        { family, address: options.host, port: options.port },
+        { family, address: options.host, port: alt.port },
+        { family, address: alt.address, port: options.port },
+        { family, address: alt.address, port: alt.port },
+      ]
+    : [{ family, address: options.host, port: options.port }];
+  const endpoints: Endpoint[] = locals.map((local, index) => {
+    const socket = createSocket({ type, ipv6Only: family === 6 && options.host !== '::' });
+    const alternate: AlternateSet | undefined = alt
+      ? {
+          originFor: (changeIp, changePort) =>
+            locals[(index ^ ((changeIp ? 2 : 0) | (changePort ? 1 : 0))) as Slot] ?? local,
+        }
+      : undefined;
+    return { socket, local, alternate };
+  });
+  endpoints.forEach((endpoint, index) => {
+    endpoint.socket.on('message', (datagram, from) => {
+      handleDatagram(endpoints, index as Slot, datagram, from, options);
+    });
+    // ICMP-driven errors (ECONNREFUSED on send) must not end the process.
+    endpoint.socket.on('error', () => undefined);
+  });
+  return {
+    async start() {
+      for (const { socket, local } of endpoints) {
+        await bindUdp(
+          socket,
+          local.address,
+          local.port,
+          formatListenUrl({ transport: 'udp', host: local.address, port: local.port }),
+        );
+      }
+    },
+    async stop() {
+      await Promise.all(endpoints.map(({ socket }) => closeUdp(socket)));
+    },
+    addresses: () =>
+      endpoints.map(({ socket }) => {
+        const { address, port } = socket.address();
+        return formatListenUrl({ transport: 'udp', host: address, port });
+      }),
+  };
+}
+
+function handleDatagram(
+  endpoints: readonly Endpoint[],
+  index: Slot,
+  datagram: Buffer,
+  from: RemoteInfo,
+  options: UdpSetOptions,
+): void {
+  const endpoint = endpoints[index];
+  if (!endpoint) return;
+  const { observer } = options;
+  try {
+    const context: BindingContext = {
+      transport: 'udp',
+      source: transportAddressOf(from.address, from.port),
+      local: isWildcard(endpoint.local.address) ? undefined : endpoint.local,
+      alternate: endpoint.alternate,
+      software: options.software,
+    };
+    const answer = answerStun(datagram, context);
+    if (answer.kind === 'drop') {
+      observer.dropped(answer.reason, from.address, claimsToBeStun(datagram));
+      return;
+    }
+    const slot = (index ^ ((answer.changeIp ? 2 : 0) | (answer.changePort ? 1 : 0))) as Slot;
+    const sender = endpoints[slot] ?? endpoint;
+    sender.socket.send(answer.bytes, answer.port, from.address);
+    observer.answered(answer);
+  } catch (err) {
+    observer.threw(err, from.address);
+  }
+}
+
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** The datagram carries the magic cookie where RFC 8489 puts it: not random noise. */
+function claimsToBeStun(datagram: Buffer): boolean {
+  return datagram.length >= 20 && datagram.readUInt32BE(4) === MAGIC_COOKIE;
+}
