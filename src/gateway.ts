@@ -9,6 +9,9 @@ import { type Metrics, createMetrics } from './observe/metrics.ts';
 import { loadTlsContext } from './net/tls.ts';
 import type { Part } from './part.ts';
 import { createStunServer } from './stun/server.ts';
+import { createAdminServer } from './admin/server.ts';
+import { PbxgateError } from './errors.ts';
+import { type FraudDetectionPart, createFraudDetection } from './fraud/detection.ts';
 
 export interface Gateway {
   readonly metrics: Metrics;
@@ -28,9 +31,15 @@ export interface GatewayOptions {
 export async function createGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { log } = options;
   const metrics = options.metrics ?? createMetrics();
-  const suspicious = createSuspiciousEvents({ log, metrics });
   const stateDir = resolve(options.baseDir, config.stateDir);
   const parts: Part[] = [];
+  const fraud = config.fraud ? createFraud(config.fraud, options.baseDir, log, metrics) : undefined;
+  if (fraud) parts.push(fraud);
+  const suspicious = createSuspiciousEvents({
+    log,
+    metrics,
+    ...(fraud ? { next: fraud.suspicious } : {}),
+  });
   if (config.stun) {
     const needsTls = config.stun.listen.some((url) => url.transport === 'tls');
     const tls = needsTls
@@ -46,7 +55,24 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
           })
         ).secureContextOptions()
       : undefined;
-    parts.push(createStunServer(config.stun, { log, metrics, suspicious, tls }));
+    parts.push(createStunServer(config.stun, { log, metrics, suspicious, tls, gate: fraud }));
+  }
+  if (config.admin) {
+    // Last, so every other part is running before the admin API serves.
+    parts.push(
+      createAdminServer(config.admin, {
+        log,
+        metrics,
+        fraud,
+        suspicious,
+        status: () => ({
+          pid: process.pid,
+          node: process.version,
+          uptimeSeconds: Math.round(process.uptime()),
+          parts: parts.map((part) => part.name),
+        }),
+      }),
+    );
   }
   const started: Part[] = [];
   return {
@@ -68,6 +94,22 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       await stopAll(started.splice(0).reverse());
     },
   };
+}
+
+function createFraud(
+  config: NonNullable<Config['fraud']>,
+  baseDir: string,
+  log: Logger,
+  metrics: Metrics,
+): FraudDetectionPart {
+  if (config.store.kind !== 'file') {
+    throw new PbxgateError(
+      'PBX_ERR_CONFIG',
+      'fraud.store: redis:// is not supported yet; use file:PATH',
+    );
+  }
+  const store = { kind: 'file' as const, path: resolve(baseDir, config.store.path) };
+  return createFraudDetection({ ...config, store }, { log, metrics });
 }
 
 async function stopAll(parts: readonly Part[]): Promise<void> {

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { PbxgateError } from './errors.ts';
 import { type CommandIo, processIo } from './cli/args.ts';
+import { blacklistUsage, runBlacklist, runWhitelist, whitelistUsage } from './cli/blacklist.ts';
 import { checkUsage, runCheck } from './cli/check.ts';
+import { hashPasswordUsage, runHashPassword } from './cli/hash-password.ts';
 import { runStart, startUsage } from './cli/start.ts';
 import { runStun, stunUsage } from './cli/stun.ts';
 
@@ -11,6 +13,9 @@ const commands: Record<string, (argv: readonly string[], io: CommandIo) => Promi
   start: runStart,
   check: runCheck,
   stun: runStun,
+  'hash-password': runHashPassword,
+  blacklist: runBlacklist,
+  whitelist: runWhitelist,
 };
 
 function usage(): string {
@@ -19,6 +24,9 @@ function usage(): string {
     `  ${startUsage}`,
     `  ${checkUsage}`,
     `  ${stunUsage}`,
+    `  ${hashPasswordUsage}`,
+    `  ${blacklistUsage}`,
+    `  ${whitelistUsage}`,
     '  pbxgate --version',
   ].join('\n');
 }

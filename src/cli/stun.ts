@@ -66,9 +66,9 @@ export async function runStun(argv: readonly string[], io: CommandIo): Promise<E
     answer = await firstAnswer(addresses, (address, signal) =>
       ask(transport, address, server.port, server.host, timeoutMs, values.insecure, signal),
     );
-  } catch {
+  } catch (err) {
     io.err(
-      `pbxgate stun: no answer from ${positionals[0] ?? ''} over ${transport} within ${values.timeout}`,
+      `pbxgate stun: ${positionals[0] ?? ''} over ${transport}: ${describeFailure(err, values.timeout)}`,
     );
     return 1;
   }
@@ -143,4 +143,14 @@ async function ask(
   } finally {
     client.close();
   }
+}
+
+/** The first failure that is not a plain timeout (a TLS certificate error, say), else "no answer". */
+function describeFailure(err: unknown, timeout: string): string {
+  const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
+  for (const error of errors) {
+    const cause = error instanceof Error ? error.cause : undefined;
+    if (cause instanceof Error) return cause.message;
+  }
+  return `no answer within ${timeout}`;
 }

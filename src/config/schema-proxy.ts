@@ -1,6 +1,7 @@
 // The `proxy:` section: listeners by type, first-message limits, and the services behind the gateway.
 import { z } from 'zod';
 import { durationSchema } from './duration.ts';
+import { canonicalIp, isWildcardAddress, parseHostPort, type HostPort } from '../net/listen-url.ts';
 import { cidrSchema, hostSchema, mapping, nonEmptyString, portSchema } from './schema-fields.ts';
 
 /** The standard port of each listener type, used when `proxy.listen` is left out. */
@@ -15,22 +16,60 @@ export const DEFAULT_PROXY_LISTEN = {
   ldaps: 636,
 } as const;
 
+/** A listener address: a bare port listens on every address (`::`, dual-stack); else `IP:port`. */
+export type ProxyListenAddress = number | HostPort;
+
+const LISTEN_EXPECTED =
+  'expected a port number from 1 to 65535, or an address like 127.0.0.1:5060 or [::1]:5060';
+
+const listenAddressSchema = z
+  .union([z.number(), z.string()], { error: LISTEN_EXPECTED })
+  .transform((value, ctx): ProxyListenAddress => {
+    if (typeof value === 'number') {
+      if (portSchema.safeParse(value).success) return value;
+      ctx.addIssue({ code: 'custom', message: LISTEN_EXPECTED });
+      return z.NEVER;
+    }
+    const parsed = parseHostPort(value);
+    if (!('error' in parsed)) return parsed;
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  });
+
+/** Where a `proxy.listen` value listens: a bare port on `::`, which also takes IPv4 clients. */
+export function proxyListenHostPort(address: ProxyListenAddress): HostPort {
+  return typeof address === 'number' ? { host: '::', port: address } : address;
+}
+
+/** Two listeners collide on the same port when either takes every address or both name the same one. */
+function listenersCollide(a: HostPort, b: HostPort): boolean {
+  if (a.port !== b.port) return false;
+  if (isWildcardAddress(a.host) || isWildcardAddress(b.host)) return true;
+  return canonicalIp(a.host) === canonicalIp(b.host);
+}
+
 const listenSchema = mapping({
-  http: portSchema.optional(),
-  https: portSchema.optional(),
-  'sip-tcp': portSchema.optional(),
-  'sip-tls': portSchema.optional(),
-  'h323-tcp': portSchema.optional(),
-  'h323-tls': portSchema.optional(),
-  ldap: portSchema.optional(),
-  ldaps: portSchema.optional(),
+  http: listenAddressSchema.optional(),
+  https: listenAddressSchema.optional(),
+  'sip-tcp': listenAddressSchema.optional(),
+  'sip-tls': listenAddressSchema.optional(),
+  'h323-tcp': listenAddressSchema.optional(),
+  'h323-tls': listenAddressSchema.optional(),
+  ldap: listenAddressSchema.optional(),
+  ldaps: listenAddressSchema.optional(),
 }).superRefine((listen, ctx) => {
-  const seen = new Map<number, string>();
-  for (const [type, port] of Object.entries(listen)) {
-    if (port === undefined) continue;
-    const first = seen.get(port);
-    if (first === undefined) seen.set(port, type);
-    else ctx.addIssue({ code: 'custom', path: [type], message: `port ${port} is also ${first}` });
+  const seen: { type: string; address: HostPort }[] = [];
+  for (const [type, value] of Object.entries(listen)) {
+    if (value === undefined) continue;
+    const address = proxyListenHostPort(value);
+    const first = seen.find((other) => listenersCollide(other.address, address));
+    if (first === undefined) seen.push({ type, address });
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [type],
+        message: `port ${address.port} is also ${first.type}`,
+      });
   }
 });
 
@@ -88,6 +127,19 @@ export const proxySchema = mapping({
     .min(256, { error: 'must be at least 256' })
     .max(MAX_FIRST_MESSAGE_BYTES, { error: `must be at most ${MAX_FIRST_MESSAGE_BYTES}` })
     .default(65536),
+  // Per client IP, connections accepted but not yet routed (TLS handshake, first message).
+  maxPendingPerIp: z
+    .int({ error: 'expected a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .default(16),
+  // Time allowed to open the backend connection (TCP connect and, to a TLS port, the handshake).
+  connectTimeout: durationSchema
+    .refine((ms) => ms > 0, { error: 'must be longer than 0' })
+    .prefault('5s'),
+  // A relayed connection with no byte in either direction for this long is closed.
+  idleTimeout: durationSchema
+    .refine((ms) => ms > 0, { error: 'must be longer than 0' })
+    .prefault('1h'),
   services: z
     .array(serviceSchema, { error: 'expected a list of services' })
     .default([])
@@ -106,3 +158,6 @@ export const proxySchema = mapping({
       });
     }),
 });
+
+export type ProxyConfig = z.output<typeof proxySchema>;
+export type ProxyServiceConfig = ProxyConfig['services'][number];

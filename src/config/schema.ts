@@ -80,6 +80,12 @@ const fraudSchema = mapping({
     .min(1, { error: 'must be at least 1' })
     .default(60),
   whitelist: z.array(cidrSchema, { error: 'expected a list of IP addresses or CIDRs' }).default([]),
+  // IPv6 clients are tracked and blocked per prefix of this length: one host usually holds a /64.
+  ipv6Prefix: z
+    .int({ error: 'expected a prefix length from 32 to 128' })
+    .min(32, { error: 'expected a prefix length from 32 to 128' })
+    .max(128, { error: 'expected a prefix length from 32 to 128' })
+    .default(64),
   // Absent: file:<stateDir>/fraud.json (filled in below, once stateDir is known).
   store: fraudStoreSchema.optional(),
 });

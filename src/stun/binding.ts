@@ -100,7 +100,9 @@ export function answerBinding(request: StunMessage, context: BindingContext): Bi
   const directives =
     unknown.length > 0 ? ErrorCode.unknownAttribute : readDirectives(request, context);
   if (typeof directives === 'number') {
-    const listed = unknown.length > 0 ? unknown : [Attr.changeRequest];
+    const found = unknown.length > 0 ? unknown : [Attr.changeRequest];
+    // RFC 3489 §11.2.10: an odd count repeats one type so the value is a multiple of 4 bytes.
+    const listed = !request.hasCookie && found.length % 2 === 1 ? [...found, found[0] ?? 0] : found;
     const extra =
       directives === ErrorCode.unknownAttribute
         ? [{ type: Attr.unknownAttributes, value: writeUnknownAttributes(listed) }]

@@ -6,13 +6,22 @@ import type { Metrics } from '../observe/metrics.ts';
 import { type StunAnswer, type StunDropReason, isBenignDrop } from './answer.ts';
 import type { StunTransport } from './binding.ts';
 
+/** The accept-time check of fraud detection: a blacklisted IP gets no answer at all. */
+export interface Gate {
+  isBlocked(ip: string): boolean;
+  countRefused(): void;
+}
+
 export interface StunServerDeps {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly suspicious: Suspicious;
+  readonly gate?: Gate | undefined;
 }
 
 export interface StunObserver {
+  /** True (and counted) when fraud detection blacklisted this IP: it gets no answer at all. */
+  blocked(remoteIp: string): boolean;
   answered(answer: StunAnswer & { kind: 'send' }): void;
   dropped(reason: StunDropReason, remoteIp: string, plausible: boolean): void;
   threw(err: unknown, remoteIp: string): void;
@@ -29,7 +38,13 @@ export function createStunObserver(transport: StunTransport, deps: StunServerDep
     'bad-request': metrics.stunResponses.labels(transport, 'bad-request'),
   } as const;
   const internalErrors = metrics.internalErrors.labels('stun');
+  const gate = deps.gate;
   return {
+    blocked(remoteIp) {
+      if (!gate?.isBlocked(remoteIp)) return false;
+      gate.countRefused();
+      return true;
+    },
     answered(answer) {
       (answer.method === 1 ? bindingRequests : otherRequests).inc();
       outcomes[answer.outcome].inc();

@@ -76,9 +76,16 @@ export function createStunServer(
           `stun: ${formatListenUrl(url)} needs TLS certificates`,
         );
       server = createTlsServer(deps.tls, onConnection);
+      // The gate runs on the raw TCP socket, before any TLS work is done for a blacklisted IP.
+      server.prependListener('connection', (socket: Socket) => {
+        if (observer.blocked(socket.remoteAddress ?? '')) socket.destroy();
+      });
       server.on('tlsClientError', () => undefined);
     } else {
-      server = createTcpServer(onConnection);
+      server = createTcpServer((socket) => {
+        if (observer.blocked(socket.remoteAddress ?? '')) socket.destroy();
+        else onConnection(socket);
+      });
     }
     streams.push({ server, url });
   }

@@ -93,6 +93,7 @@ function handleDatagram(
   const endpoint = endpoints[index];
   if (!endpoint) return;
   const { observer } = options;
+  if (observer.blocked(from.address)) return;
   try {
     const context: BindingContext = {
       transport: 'udp',

@@ -98,5 +98,5 @@ test('the stun command prints the mapped address a server reports, and fails cle
   const silent = await freePort();
   const fail = await runCli(['stun', `127.0.0.1:${silent}`, '--timeout', '1s']);
   t.assert.equal(fail.code, 1);
-  t.assert.match(fail.stderr, /no answer from 127\.0\.0\.1:\d+ over udp within 1s/);
+  t.assert.match(fail.stderr, /127\.0\.0\.1:\d+ over udp: no answer within 1s/);
 });

@@ -315,3 +315,9 @@ test('an answer is never more than 100 bytes larger than its request', { timeout
     }),
   );
 });
+
+test('an RFC 3489 420 repeats a type so UNKNOWN-ATTRIBUTES stays a multiple of 4 bytes', (t) => {
+  const bytes = request([change(true, false)], { transactionId: classicId });
+  const message = expectError(t, answerStun(bytes, context()), ErrorCode.unknownAttribute);
+  t.assert.deepEqual(unknownOf(message), [Attr.changeRequest, Attr.changeRequest]);
+});

@@ -1,0 +1,83 @@
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { parseConfigText } from '../src/config/load.ts';
+import { createGateway } from '../src/gateway.ts';
+import { StunUdpClient, buildBindingRequest } from '../src/stun/client.ts';
+import { freePort, quietLog } from './support/stun-server.ts';
+
+async function stateDir(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pbxgate-gw-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function sendGarbage(port: number): Promise<void> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write('garbage that is not STUN\r\n');
+  await once(socket, 'close');
+}
+
+test('garbage over STUN/TCP blacklists the client at the threshold; it then gets no answer over UDP', async (t) => {
+  const dir = await stateDir(t);
+  const port = await freePort();
+  const config = parseConfigText(
+    [
+      'fraud: { suspiciousPerMinute: 3, blacklistMinutes: 5 }',
+      `stun: { listen: [udp://127.0.0.1:${port}, tcp://127.0.0.1:${port}] }`,
+    ].join('\n'),
+    'test.yaml',
+  );
+  const gateway = await createGateway(config, { log: quietLog, baseDir: dir });
+  await gateway.start();
+  t.after(() => gateway.stop());
+  const client = new StunUdpClient();
+  await client.bind('127.0.0.1');
+  t.after(() => {
+    client.close();
+  });
+  const fast = { rtoMs: 100, maxSends: 2, finalWaitFactor: 2 };
+  const before = await client.transact(buildBindingRequest(), { address: '127.0.0.1', port }, fast);
+  t.assert.equal(before.from.port, port);
+
+  for (let i = 0; i < 3; i++) await sendGarbage(port);
+
+  await t.assert.rejects(
+    client.transact(buildBindingRequest(), { address: '127.0.0.1', port }, fast),
+  );
+  const refused = connect(port, '127.0.0.1');
+  await once(refused, 'close', { signal: AbortSignal.timeout(2000) });
+  const metrics = await gateway.metrics.registry.metrics();
+  t.assert.match(metrics, /pbxgate_fraud_refused_total [1-9]/);
+  t.assert.match(metrics, /pbxgate_suspicious_events_total\{reason="stun.not-stun"\} 3/);
+  await gateway.stop();
+  const saved = await readFile(join(dir, 'state', 'fraud.json'), 'utf8');
+  t.assert.match(saved, /127\.0\.0\.1/);
+});
+
+test('a whitelisted client is never blacklisted', async (t) => {
+  const dir = await stateDir(t);
+  const port = await freePort();
+  const config = parseConfigText(
+    [
+      'fraud: { suspiciousPerMinute: 2, whitelist: [127.0.0.0/8] }',
+      `stun: { listen: [udp://127.0.0.1:${port}, tcp://127.0.0.1:${port}] }`,
+    ].join('\n'),
+    'test.yaml',
+  );
+  const gateway = await createGateway(config, { log: quietLog, baseDir: dir });
+  await gateway.start();
+  t.after(() => gateway.stop());
+  for (let i = 0; i < 5; i++) await sendGarbage(port);
+  const client = new StunUdpClient();
+  await client.bind('127.0.0.1');
+  t.after(() => {
+    client.close();
+  });
+  const answer = await client.transact(buildBindingRequest(), { address: '127.0.0.1', port });
+  t.assert.equal(answer.from.port, port);
+});
