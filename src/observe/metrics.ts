@@ -1,6 +1,7 @@
 // Every metric of pbxgate, defined in one place: pbxgate_<part>_<what>_<unit>, labels from closed sets only.
 
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { flushTallies } from './tally.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -37,18 +38,21 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Well-formed STUN requests received, by transport and method',
       labelNames: ['transport', 'method'],
       registers,
+      collect: flushTallies,
     }),
     stunResponses: new Counter({
       name: 'pbxgate_stun_responses_total',
       help: 'STUN responses sent, by transport and outcome (success, unknown-attribute, bad-request)',
       labelNames: ['transport', 'outcome'],
       registers,
+      collect: flushTallies,
     }),
     stunDropped: new Counter({
       name: 'pbxgate_stun_dropped_total',
       help: 'STUN input dropped without an answer, by transport and reason',
       labelNames: ['transport', 'reason'],
       registers,
+      collect: flushTallies,
     }),
     stunConnections: new Gauge({
       name: 'pbxgate_stun_connections',

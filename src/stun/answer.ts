@@ -16,9 +16,7 @@ export type StunDropReason =
   | 'stun.bad-fingerprint'
   | 'stun.not-a-request';
 
-export type StunAnswer =
-  | ({ readonly kind: 'send'; readonly method: number } & BindingAnswer)
-  | { readonly kind: 'drop'; readonly reason: StunDropReason };
+export type StunAnswer = BindingAnswer | { readonly kind: 'drop'; readonly reason: StunDropReason };
 
 /** Reasons that are a normal part of traffic, not a sign of a bad client (answers and indications). */
 export function isBenignDrop(reason: StunDropReason): boolean {
@@ -39,9 +37,9 @@ export function answerStun(bytes: Uint8Array, context: BindingContext): StunAnsw
   // RFC 8489 §6.3: indications and answers get no answer.
   if (message.class !== StunClass.request) return { kind: 'drop', reason: 'stun.not-a-request' };
   if (message.method === StunMethod.binding) {
-    return { kind: 'send', method: message.method, ...answerBinding(message, context) };
+    return answerBinding(message, context);
   }
-  return { kind: 'send', method: message.method, ...unsupportedMethod(message, context) };
+  return unsupportedMethod(message, context);
 }
 
 /** RFC 8489 §6.3.1: a request for a method the server does not know gets 400. */
@@ -57,6 +55,8 @@ function unsupportedMethod(request: StunMessage, context: BindingContext): Bindi
       attributes,
       fingerprint: request.hasCookie && request.attributes.at(-1)?.type === Attr.fingerprint,
     }),
+    kind: 'send',
+    method: request.method,
     outcome: 'bad-request',
     changeIp: false,
     changePort: false,

@@ -33,6 +33,9 @@ export interface BindingContext {
 export type BindingOutcome = 'success' | 'unknown-attribute' | 'bad-request';
 
 export interface BindingAnswer {
+  readonly kind: 'send';
+  /** The request's method (the answer is of the same method). */
+  readonly method: number;
   readonly bytes: Buffer;
   readonly outcome: BindingOutcome;
   /** Which socket sends it (RFC 5780 CHANGE-REQUEST); both false = the receiving one. */
@@ -84,14 +87,14 @@ function readDirectives(request: StunMessage, context: BindingContext): Directiv
     // RFC 5780 §6.1: CHANGE-REQUEST only makes sense over UDP.
     return changes && context.transport !== 'udp'
       ? ErrorCode.badRequest
-      : { ...change, port: context.source.port };
+      : { changeIp: change.changeIp, changePort: change.changePort, port: context.source.port };
   }
   // RFC 5780 §6.1: RESPONSE-PORT is UDP only, and a request that also carries PADDING gets 400.
   if (context.transport !== 'udp' || findAttribute(request, Attr.padding))
     return ErrorCode.badRequest;
   const port = readPort(attributeValue(request, responsePortAttribute));
   if (typeof port === 'string' || port === 0) return ErrorCode.badRequest;
-  return { ...change, port };
+  return { changeIp: change.changeIp, changePort: change.changePort, port };
 }
 
 export function answerBinding(request: StunMessage, context: BindingContext): BindingAnswer {
@@ -121,6 +124,8 @@ export function answerBinding(request: StunMessage, context: BindingContext): Bi
   }
   return {
     bytes: encode(request, successType, attributes),
+    kind: 'send',
+    method: StunMethod.binding,
     outcome: 'success',
     changeIp,
     changePort,
@@ -184,6 +189,8 @@ function errorAnswer(
   if (context.software) attributes.push({ type: Attr.software, value: context.software });
   return {
     bytes: encode(request, errorType, attributes),
+    kind: 'send',
+    method: StunMethod.binding,
     outcome: code === ErrorCode.unknownAttribute ? 'unknown-attribute' : 'bad-request',
     changeIp: false,
     changePort: false,

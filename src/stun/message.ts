@@ -48,16 +48,20 @@ export function decodeStunMessage(bytes: Uint8Array): Decoded<StunMessage, StunP
     attributes.push({ type, offset: at + 4, length });
     at = next;
   }
-  const idStart = header.value.hasCookie ? 8 : 4;
-  return ok(
-    {
-      ...header.value,
-      bytes: bytes.subarray(0, end),
-      transactionId: bytes.subarray(idStart, HEADER_SIZE),
-      attributes,
-    },
-    end,
-  );
+  const { type, method, length, hasCookie } = header.value;
+  // Fields written out, not spread: on Node 20 a spread plus extra keys gives every message a new
+  // hidden class, which cost ~10 µs per decode (bench/stun profile).
+  const message: StunMessage = {
+    type,
+    method,
+    class: header.value.class,
+    length,
+    hasCookie,
+    bytes: bytes.subarray(0, end),
+    transactionId: bytes.subarray(hasCookie ? 8 : 4, HEADER_SIZE),
+    attributes,
+  };
+  return ok(message, end);
 }
 
 /** The first attribute of this type (RFC 8489 §14: later duplicates are ignored). */

@@ -3,6 +3,7 @@
 import type { Suspicious } from '../fraud/suspicious.ts';
 import type { Logger } from '../observe/log.ts';
 import type { Metrics } from '../observe/metrics.ts';
+import { type Tally, tallyOf } from '../observe/tally.ts';
 import { type StunAnswer, type StunDropReason, isBenignDrop } from './answer.ts';
 import type { StunTransport } from './binding.ts';
 
@@ -30,13 +31,17 @@ export interface StunObserver {
 export function createStunObserver(transport: StunTransport, deps: StunServerDeps): StunObserver {
   const { metrics, suspicious } = deps;
   const log = deps.log.child({ part: 'stun', transport });
-  const bindingRequests = metrics.stunRequests.labels(transport, 'binding');
-  const otherRequests = metrics.stunRequests.labels(transport, 'other');
+  const bindingRequests = tallyOf(metrics.stunRequests, { transport, method: 'binding' });
+  const otherRequests = tallyOf(metrics.stunRequests, { transport, method: 'other' });
   const outcomes = {
-    success: metrics.stunResponses.labels(transport, 'success'),
-    'unknown-attribute': metrics.stunResponses.labels(transport, 'unknown-attribute'),
-    'bad-request': metrics.stunResponses.labels(transport, 'bad-request'),
+    success: tallyOf(metrics.stunResponses, { transport, outcome: 'success' }),
+    'unknown-attribute': tallyOf(metrics.stunResponses, {
+      transport,
+      outcome: 'unknown-attribute',
+    }),
+    'bad-request': tallyOf(metrics.stunResponses, { transport, outcome: 'bad-request' }),
   } as const;
+  const dropped = new Map<StunDropReason, Tally>();
   const internalErrors = metrics.internalErrors.labels('stun');
   const gate = deps.gate;
   return {
@@ -50,7 +55,12 @@ export function createStunObserver(transport: StunTransport, deps: StunServerDep
       outcomes[answer.outcome].inc();
     },
     dropped(reason, remoteIp, plausible) {
-      metrics.stunDropped.inc({ transport, reason });
+      let tally = dropped.get(reason);
+      if (!tally) {
+        tally = tallyOf(metrics.stunDropped, { transport, reason });
+        dropped.set(reason, tally);
+      }
+      tally.inc();
       // A spoofable UDP source is only reported when the datagram at least claimed to be STUN, so
       // random noise cannot blacklist an innocent address.
       if (plausible && !isBenignDrop(reason)) suspicious(remoteIp, reason);

@@ -45,7 +45,14 @@ export function createUdpSet(options: UdpSetOptions): {
       ]
     : [{ family, address: options.host, port: options.port }];
   const endpoints: Endpoint[] = locals.map((local, index) => {
-    const socket = createSocket({ type, ipv6Only: family === 6 && options.host !== '::' });
+    const socket = createSocket({
+      type,
+      ipv6Only: family === 6 && options.host !== '::',
+      // Answers go to the IP literal a datagram came from: skip dns.lookup on every send.
+      lookup: (address, _options, callback) => {
+        callback(null, address, family);
+      },
+    });
     const alternate: AlternateSet | undefined = alt
       ? {
           originFor: (changeIp, changePort) =>

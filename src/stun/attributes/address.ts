@@ -15,14 +15,37 @@ const FAMILY_IPV4 = 0x01;
 const FAMILY_IPV6 = 0x02;
 
 export function ipToBytes(address: string): Uint8Array | undefined {
-  if (isIPv4(address)) {
-    const out = new Uint8Array(4);
-    const parts = address.split('.');
-    for (let i = 0; i < 4; i++) out[i] = Number(parts[i]);
-    return out;
-  }
+  const v4 = new Uint8Array(4);
+  if (readDottedQuad(address, v4)) return v4;
+  if (isIPv4(address)) return undefined; // a form like 127.1 that Node accepts and we do not
   if (!isIPv6(address)) return undefined;
   return ipv6ToBytes(address);
+}
+
+/**
+ * Parses a canonical dotted quad (no leading zeros) into `out` by char codes: the per-answer path
+ * for every IPv4 client, so no split, regex or Number().
+ */
+function readDottedQuad(text: string, out: Uint8Array): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || part > 3) return false;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return false; // leading zero
+      value = value * 10 + c - 0x30;
+      if (++digits > 3 || value > 255) return false;
+    } else {
+      return false;
+    }
+  }
+  return part === 4;
 }
 
 function ipv6ToBytes(address: string): Uint8Array {
@@ -117,15 +140,26 @@ function xorMask(transactionId: Uint8Array): Uint8Array {
   return mask;
 }
 
-function writeAddressValue(address: TransportAddress, mask: Uint8Array | undefined): Uint8Array {
+function writeAddressValue(
+  address: TransportAddress,
+  transactionId: Uint8Array | undefined,
+): Uint8Array {
   const ip = ipToBytes(address.address) ?? new Uint8Array(address.family === 4 ? 4 : 16);
   const out = new Uint8Array(4 + ip.length);
-  out[0] = 0;
   out[1] = ip.length === 4 ? FAMILY_IPV4 : FAMILY_IPV6;
-  const port = mask ? address.port ^ (MAGIC_COOKIE >>> 16) : address.port;
+  const port = transactionId ? address.port ^ (MAGIC_COOKIE >>> 16) : address.port;
   out[2] = port >> 8;
   out[3] = port & 0xff;
-  for (let i = 0; i < ip.length; i++) out[4 + i] = (ip[i] ?? 0) ^ (mask?.[i] ?? 0);
+  out.set(ip, 4);
+  if (transactionId) {
+    // RFC 8489 §14.2: XOR with the magic cookie, then (IPv6) with the 12-byte transaction id.
+    out[4] = (out[4] ?? 0) ^ (MAGIC_COOKIE >>> 24);
+    out[5] = (out[5] ?? 0) ^ ((MAGIC_COOKIE >>> 16) & 0xff);
+    out[6] = (out[6] ?? 0) ^ ((MAGIC_COOKIE >>> 8) & 0xff);
+    out[7] = (out[7] ?? 0) ^ (MAGIC_COOKIE & 0xff);
+    const id = transactionId.subarray(transactionId.length - 12);
+    for (let i = 8; i < 4 + ip.length; i++) out[i] = (out[i] ?? 0) ^ (id[i - 8] ?? 0);
+  }
   return out;
 }
 
@@ -134,7 +168,7 @@ export function writeAddress(address: TransportAddress): Uint8Array {
 }
 
 export function writeXorAddress(address: TransportAddress, transactionId: Uint8Array): Uint8Array {
-  return writeAddressValue(address, xorMask(transactionId));
+  return writeAddressValue(address, transactionId);
 }
 
 export function isAddressProblem(
@@ -148,5 +182,6 @@ export function transportAddressOf(address: string, port: number): TransportAddr
   if (address.startsWith('::ffff:') && isIPv4(address.slice(7))) {
     return { family: 4, address: address.slice(7), port };
   }
-  return { family: isIPv6(address) ? 6 : 4, address, port };
+  // Node hands us IP literals: a colon means IPv6 (no regex on the per-datagram path).
+  return { family: address.includes(':') ? 6 : 4, address, port };
 }
