@@ -1,0 +1,157 @@
+// Relays a routed connection both ways with backpressure and half-close, through the protocol's
+// watcher when it has one, until both sides are closed or the connection has been idle too long.
+import type { Socket } from 'node:net';
+import type { RefusalCause, WatchVerdict, Watcher } from './protocol.ts';
+
+export type RelayEnd =
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'idle-timeout' }
+  | {
+      readonly kind: 'refused';
+      readonly cause: RefusalCause;
+      readonly reason: string;
+      readonly chunk: Buffer;
+    }
+  /** The watcher threw (a bug): both sides were destroyed. */
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+export interface RelayOptions {
+  /** Already read from the client (the first message and what followed it); sent first. */
+  readonly initial: Buffer;
+  /** The client's FIN was read together with `initial`. */
+  readonly clientEnded: boolean;
+  readonly idleTimeoutMs: number;
+  readonly watcher: Watcher | undefined;
+  readonly countClientBytes: (bytes: number) => void;
+  readonly countBackendBytes: (bytes: number) => void;
+}
+
+export interface RelayResult {
+  readonly end: RelayEnd;
+  /** Bytes forwarded from the client to the backend, `initial` included. */
+  readonly bytesIn: number;
+  /** Bytes forwarded from the backend to the client. */
+  readonly bytesOut: number;
+}
+
+/**
+ * Resolves when both sockets are closed. A watcher refusal leaves the client open and paused for the
+ * caller's answer (the backend is destroyed at once); every other end closes both. Each chunk goes
+ * through the watcher before it is forwarded; a watcher that throws ends the relay as 'failed'.
+ */
+export function relay(
+  client: Socket,
+  backend: Socket,
+  options: RelayOptions,
+): Promise<RelayResult> {
+  const { watcher } = options;
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let end: RelayEnd = { kind: 'closed' };
+  return new Promise((resolve) => {
+    let clientDone = false;
+    let backendDone = false;
+    const settleIfDone = (): void => {
+      if (clientDone && backendDone) resolve({ end, bytesIn, bytesOut });
+    };
+    const fail = (error: unknown): void => {
+      end = { kind: 'failed', error };
+      client.destroy();
+      backend.destroy();
+    };
+    const refuse = (verdict: { refuse: RefusalCause; reason: string }, chunk: Buffer): void => {
+      end = { kind: 'refused', cause: verdict.refuse, reason: verdict.reason, chunk };
+      // The client is the caller's now, paused and without our listeners, for the refusal.
+      client.pause();
+      client.removeAllListeners('data');
+      client.off('end', onClientEnd);
+      client.off('close', onClientClose);
+      client.setTimeout(0);
+      clientDone = true;
+      backend.destroy();
+      if (backend.closed) onBackendClose();
+    };
+    /** False when the chunk was refused or the watcher failed. */
+    const toBackend = (chunk: Buffer): boolean => {
+      let verdict: WatchVerdict;
+      try {
+        verdict = watcher?.fromClient(chunk) ?? 'pass';
+      } catch (error) {
+        fail(error);
+        return false;
+      }
+      if (verdict !== 'pass') {
+        refuse(verdict, chunk);
+        return false;
+      }
+      bytesIn += chunk.length;
+      options.countClientBytes(chunk.length);
+      if (!backend.write(chunk)) client.pause();
+      return true;
+    };
+    const onClientData = (chunk: Buffer): void => {
+      toBackend(chunk);
+    };
+    const onBackendData = (chunk: Buffer): void => {
+      try {
+        watcher?.fromServer(chunk);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      bytesOut += chunk.length;
+      options.countBackendBytes(chunk.length);
+      if (!client.write(chunk)) backend.pause();
+    };
+    const onClientEnd = (): void => {
+      backend.end();
+    };
+    const onBackendClose = (): void => {
+      if (backendDone) return;
+      backendDone = true;
+      if (end.kind !== 'refused') closeAfterFlush(client);
+      settleIfDone();
+    };
+    const onClientClose = (): void => {
+      if (clientDone) return;
+      clientDone = true;
+      closeAfterFlush(backend);
+      settleIfDone();
+    };
+
+    backend.on('data', onBackendData);
+    backend.on('drain', () => client.resume());
+    backend.once('end', () => client.end());
+    backend.once('close', onBackendClose);
+    client.on('drain', () => backend.resume());
+    client.setTimeout(options.idleTimeoutMs, () => {
+      // The client socket sees traffic both ways: reads from it and writes of backend bytes to it.
+      end = { kind: 'idle-timeout' };
+      client.destroy();
+      backend.destroy();
+    });
+    client.on('data', onClientData);
+    client.once('end', onClientEnd);
+    client.once('close', onClientClose);
+
+    // A side that closed before the relay began has no 'close' event left to give.
+    if (backend.closed) onBackendClose();
+    if (options.initial.length > 0 && !toBackend(options.initial)) return;
+    // A FIN read while nobody listened ('end' is emitted even on a paused socket once it is empty).
+    if (options.clientEnded || client.readableEnded) backend.end();
+    if (backend.readableEnded) client.end();
+    if (client.closed) onClientClose();
+    else client.resume();
+  });
+}
+
+/**
+ * The other side closed. Whatever we still owe this socket is flushed first when its end was
+ * already queued (a clean half-close chain); otherwise it is destroyed at once.
+ */
+function closeAfterFlush(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableFinished) socket.destroy();
+  else if (socket.writableEnded) socket.once('finish', () => socket.destroy());
+  else socket.destroy();
+}
