@@ -7,6 +7,7 @@ import { createSuspiciousEvents } from './observe/events.ts';
 import type { Logger } from './observe/log.ts';
 import { type Metrics, createMetrics } from './observe/metrics.ts';
 import { loadTlsContext } from './net/tls.ts';
+import { type TlsHolder, createTlsHolder } from './net/tls-holder.ts';
 import type { Part } from './part.ts';
 import { createStunServer } from './stun/server.ts';
 import { createAdminServer } from './admin/server.ts';
@@ -19,6 +20,8 @@ export interface Gateway {
   readonly parts: readonly Part[];
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Re-reads the TLS certificates (SIGHUP); false when no listener uses TLS. Throws on a bad file. */
+  reloadTls(): Promise<boolean>;
 }
 
 export interface GatewayOptions {
@@ -40,22 +43,28 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     metrics,
     ...(fraud ? { next: fraud.suspicious } : {}),
   });
+  // Loaded once, on first need, and shared by every TLS listener.
+  let tlsHolder: TlsHolder | undefined;
+  const tls = async (): Promise<TlsHolder> => {
+    tlsHolder ??= createTlsHolder(
+      await loadTlsContext({
+        certificates: (config.tls?.certificates ?? []).map((c) => ({
+          cert: resolve(options.baseDir, c.cert),
+          key: resolve(options.baseDir, c.key),
+        })),
+        trust: (config.tls?.trust ?? []).map((file) => resolve(options.baseDir, file)),
+        stateDir,
+        log: log.child({ part: 'tls' }),
+      }),
+    );
+    return tlsHolder;
+  };
   if (config.stun) {
     const needsTls = config.stun.listen.some((url) => url.transport === 'tls');
-    const tls = needsTls
-      ? (
-          await loadTlsContext({
-            certificates: (config.tls?.certificates ?? []).map((c) => ({
-              cert: resolve(options.baseDir, c.cert),
-              key: resolve(options.baseDir, c.key),
-            })),
-            trust: (config.tls?.trust ?? []).map((file) => resolve(options.baseDir, file)),
-            stateDir,
-            log: log.child({ part: 'tls' }),
-          })
-        ).secureContextOptions()
-      : undefined;
-    parts.push(createStunServer(config.stun, { log, metrics, suspicious, tls, gate: fraud }));
+    const stunTls = needsTls ? await tls() : undefined;
+    parts.push(
+      createStunServer(config.stun, { log, metrics, suspicious, tls: stunTls, gate: fraud }),
+    );
   }
   if (config.admin) {
     // Last, so every other part is running before the admin API serves.
@@ -92,6 +101,11 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     },
     async stop() {
       await stopAll(started.splice(0).reverse());
+    },
+    async reloadTls() {
+      if (!tlsHolder) return false;
+      await tlsHolder.reload();
+      return true;
     },
   };
 }

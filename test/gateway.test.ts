@@ -1,11 +1,13 @@
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { parseConfigText } from '../src/config/load.ts';
 import { createGateway } from '../src/gateway.ts';
+import { createSelfSignedCertificate } from '../src/net/self-signed.ts';
 import { StunUdpClient, buildBindingRequest } from '../src/stun/client.ts';
 import { freePort, quietLog } from './support/stun-server.ts';
 
@@ -80,4 +82,41 @@ test('a whitelisted client is never blacklisted', async (t) => {
   });
   const answer = await client.transact(buildBindingRequest(), { address: '127.0.0.1', port });
   t.assert.equal(answer.from.port, port);
+});
+
+test('reloadTls swaps the STUN/TLS certificate without a restart; a bad file keeps the old one', async (t) => {
+  const dir = await stateDir(t);
+  const port = await freePort();
+  const write = async (cn: string): Promise<void> => {
+    const pair = createSelfSignedCertificate({ commonName: cn, altNames: ['localhost'], days: 1 });
+    await writeFile(join(dir, 'gw.pem'), pair.certPem);
+    await writeFile(join(dir, 'gw.key'), pair.keyPem);
+  };
+  await write('first.test');
+  const config = parseConfigText(
+    `tls: { certificates: [{ cert: gw.pem, key: gw.key }] }\nstun: { listen: [tls://127.0.0.1:${port}] }\n`,
+    'test.yaml',
+  );
+  const gateway = await createGateway(config, { log: quietLog, baseDir: dir });
+  await gateway.start();
+  t.after(() => gateway.stop());
+  const subjectSeen = async (): Promise<string> => {
+    const socket = connectTls({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      rejectUnauthorized: false,
+    });
+    await once(socket, 'secureConnect');
+    const cn = String(socket.getPeerCertificate().subject.CN);
+    socket.destroy();
+    return cn;
+  };
+  t.assert.equal(await subjectSeen(), 'first.test');
+  await write('second.test');
+  t.assert.equal(await gateway.reloadTls(), true);
+  t.assert.equal(await subjectSeen(), 'second.test');
+  await writeFile(join(dir, 'gw.pem'), 'not a certificate');
+  await t.assert.rejects(gateway.reloadTls(), /gw\.pem/);
+  t.assert.equal(await subjectSeen(), 'second.test');
 });

@@ -37,10 +37,26 @@ export async function runStart(argv: readonly string[], io: CommandIo): Promise<
   }
   log.info({ config: file, pid: process.pid, node: process.version }, 'pbxgate started');
   const running = gateway;
+  // SIGHUP re-reads the TLS certificates without a restart; a bad file keeps the old ones.
+  const onHangup = (): void => {
+    running.reloadTls().then(
+      (reloaded) => {
+        log.info(
+          { reloaded },
+          reloaded ? 'tls certificates reloaded' : 'no tls listener to reload',
+        );
+      },
+      (err: unknown) => {
+        log.error({ err }, 'tls reload failed: keeping the previous certificates');
+      },
+    );
+  };
+  process.on('SIGHUP', onHangup);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  process.off('SIGHUP', onHangup);
   log.info({ signal }, 'stopping');
   await running.stop();
   log.info('stopped');

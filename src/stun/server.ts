@@ -1,7 +1,8 @@
 // The STUN server part: UDP sets, TCP and TLS listeners from `stun.listen`, one lifecycle.
 
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer } from 'node:tls';
+import type { TlsHolder } from '../net/tls-holder.ts';
 import type { Part } from '../part.ts';
 import { closeServer, listenTcp } from '../net/listen.ts';
 import { type ListenUrl, formatListenUrl } from '../net/listen-url.ts';
@@ -27,7 +28,7 @@ export const STREAM_MAX_MESSAGE_BYTES = 4096;
 
 export function createStunServer(
   config: StunServerConfig,
-  deps: StunServerDeps & { readonly tls?: TlsOptions | undefined },
+  deps: StunServerDeps & { readonly tls?: TlsHolder | undefined },
 ): StunServer {
   const software = config.software === undefined ? undefined : writeText(config.software);
   const udpSets: ReturnType<typeof createUdpSet>[] = [];
@@ -75,7 +76,9 @@ export function createStunServer(
           'PBX_ERR_TLS',
           `stun: ${formatListenUrl(url)} needs TLS certificates`,
         );
-      server = createTlsServer(deps.tls, onConnection);
+      const tlsServer = createTlsServer(deps.tls.serverOptions(), onConnection);
+      deps.tls.track(tlsServer);
+      server = tlsServer;
       // The gate runs on the raw TCP socket, before any TLS work is done for a blacklisted IP.
       server.prependListener('connection', (socket: Socket) => {
         if (observer.blocked(socket.remoteAddress ?? '')) socket.destroy();

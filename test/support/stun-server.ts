@@ -3,6 +3,7 @@
 import type { TestContext } from 'node:test';
 import { createServer } from 'node:net';
 import type { TlsOptions } from 'node:tls';
+import type { TlsHolder } from '../../src/net/tls-holder.ts';
 import { createLogger } from '../../src/observe/log.ts';
 import { createMetrics, type Metrics } from '../../src/observe/metrics.ts';
 import type { ListenUrl } from '../../src/net/listen-url.ts';
@@ -35,7 +36,16 @@ export async function startStunServer(
   const metrics = createMetrics({ defaultMetrics: false });
   const events: { ip: string; reason: string }[] = [];
   const { certPem, keyPem } = testCertificate();
-  const tls: TlsOptions = { cert: certPem, key: keyPem, minVersion: 'TLSv1.2' };
+  const options: TlsOptions = { cert: certPem, key: keyPem, minVersion: 'TLSv1.2' };
+  // A fixed certificate: these tests never reload it.
+  const tls: TlsHolder = {
+    current: () => {
+      throw new Error('no TLS material in this test');
+    },
+    reload: () => Promise.reject(new Error('no reload in this test')),
+    serverOptions: () => options,
+    track: () => undefined,
+  };
   const server = createStunServer(config, {
     log: quietLog,
     metrics,
