@@ -13,15 +13,23 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function spawnCli(args: readonly string[]): ChildProcess {
+export function spawnCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', main, ...args], {
     cwd: repoRoot,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
-export async function runCli(args: readonly string[], timeoutMs = 20_000): Promise<CliResult> {
-  const child = spawnCli(args);
+export async function runCli(
+  args: readonly string[],
+  timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliResult> {
+  const child = spawnCli(args, env);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
