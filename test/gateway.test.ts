@@ -24,24 +24,32 @@ async function sendGarbage(port: number): Promise<void> {
   await once(socket, 'close');
 }
 
-test('garbage over STUN/TCP blacklists the client at the threshold; it then gets no answer over UDP', async (t) => {
-  const dir = await stateDir(t);
-  const port = await freePort();
-  const config = parseConfigText(
-    [
-      'fraud: { suspiciousPerMinute: 3, blacklistMinutes: 5 }',
-      `stun: { listen: [udp://127.0.0.1:${port}, tcp://127.0.0.1:${port}] }`,
-    ].join('\n'),
-    'test.yaml',
-  );
+/** A gateway built from YAML lines, started in-process with its state in a fresh directory. */
+async function startGateway(t: TestContext, dir: string, lines: readonly string[]) {
+  const config = parseConfigText(lines.join('\n'), 'test.yaml');
   const gateway = await createGateway(config, { log: quietLog, baseDir: dir });
   await gateway.start();
   t.after(() => gateway.stop());
+  return gateway;
+}
+
+async function boundClient(t: TestContext): Promise<StunUdpClient> {
   const client = new StunUdpClient();
   await client.bind('127.0.0.1');
   t.after(() => {
     client.close();
   });
+  return client;
+}
+
+test('garbage over STUN/TCP blacklists the client at the threshold; it then gets no answer over UDP', async (t) => {
+  const dir = await stateDir(t);
+  const port = await freePort();
+  const gateway = await startGateway(t, dir, [
+    'fraud: { suspiciousPerMinute: 3, blacklistMinutes: 5 }',
+    `stun: { listen: [udp://127.0.0.1:${port}, tcp://127.0.0.1:${port}] }`,
+  ]);
+  const client = await boundClient(t);
   const fast = { rtoMs: 100, maxSends: 2, finalWaitFactor: 2 };
   const before = await client.transact(buildBindingRequest(), { address: '127.0.0.1', port }, fast);
   t.assert.equal(before.from.port, port);
@@ -64,22 +72,12 @@ test('garbage over STUN/TCP blacklists the client at the threshold; it then gets
 test('a whitelisted client is never blacklisted', async (t) => {
   const dir = await stateDir(t);
   const port = await freePort();
-  const config = parseConfigText(
-    [
-      'fraud: { suspiciousPerMinute: 2, whitelist: [127.0.0.0/8] }',
-      `stun: { listen: [udp://127.0.0.1:${port}, tcp://127.0.0.1:${port}] }`,
-    ].join('\n'),
-    'test.yaml',
-  );
-  const gateway = await createGateway(config, { log: quietLog, baseDir: dir });
-  await gateway.start();
-  t.after(() => gateway.stop());
+  await startGateway(t, dir, [
+    'fraud: { suspiciousPerMinute: 2, whitelist: [127.0.0.0/8] }',
+    `stun: { listen: [udp://127.0.0.1:${port}, tcp://127.0.0.1:${port}] }`,
+  ]);
   for (let i = 0; i < 5; i++) await sendGarbage(port);
-  const client = new StunUdpClient();
-  await client.bind('127.0.0.1');
-  t.after(() => {
-    client.close();
-  });
+  const client = await boundClient(t);
   const answer = await client.transact(buildBindingRequest(), { address: '127.0.0.1', port });
   t.assert.equal(answer.from.port, port);
 });
@@ -93,13 +91,10 @@ test('reloadTls swaps the STUN/TLS certificate without a restart; a bad file kee
     await writeFile(join(dir, 'gw.key'), pair.keyPem);
   };
   await write('first.test');
-  const config = parseConfigText(
-    `tls: { certificates: [{ cert: gw.pem, key: gw.key }] }\nstun: { listen: [tls://127.0.0.1:${port}] }\n`,
-    'test.yaml',
-  );
-  const gateway = await createGateway(config, { log: quietLog, baseDir: dir });
-  await gateway.start();
-  t.after(() => gateway.stop());
+  const gateway = await startGateway(t, dir, [
+    'tls: { certificates: [{ cert: gw.pem, key: gw.key }] }',
+    `stun: { listen: [tls://127.0.0.1:${port}] }`,
+  ]);
   const subjectSeen = async (): Promise<string> => {
     const socket = connectTls({
       host: '127.0.0.1',
