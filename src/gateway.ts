@@ -6,7 +6,8 @@ import type { Suspicious } from './fraud/suspicious.ts';
 import { createSuspiciousEvents } from './observe/events.ts';
 import type { Logger } from './observe/log.ts';
 import { type Metrics, createMetrics } from './observe/metrics.ts';
-import { loadTlsContext } from './net/tls.ts';
+import { type TlsMaterial, loadTlsContext } from './net/tls.ts';
+import { createHttpListeners } from './proxy/http/listener.ts';
 import { type TlsHolder, createTlsHolder } from './net/tls-holder.ts';
 import type { Part } from './part.ts';
 import { createStunServer } from './stun/server.ts';
@@ -64,6 +65,14 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     const stunTls = needsTls ? await tls() : undefined;
     parts.push(
       createStunServer(config.stun, { log, metrics, suspicious, tls: stunTls, gate: fraud }),
+    );
+  }
+  if (config.proxy) {
+    // HTTP and HTTPS for now; SIP, H.323 and LDAP plug into proxy/pipeline.ts as they land.
+    const holder = config.proxy.listen.https === undefined ? undefined : await tls();
+    const current = holder && ((): TlsMaterial => holder.current());
+    parts.push(
+      ...createHttpListeners(config.proxy, { tls: current, fraud, suspicious, log, metrics }),
     );
   }
   if (config.admin) {

@@ -146,13 +146,13 @@ export async function handleConnection(
   };
 }
 
-function describeTarget(target: Target): string {
+export function describeTarget(target: Target): string {
   const host = target.host.includes(':') ? `[${target.host}]` : target.host;
   return `${host}:${target.port}${target.tls ? '/tls' : ''}`;
 }
 
 /** The client as seen on the raw TCP connection, and the gateway address it connected to. */
-function proxyHeader(target: Target, raw: Socket, remoteIp: string): Uint8Array | undefined {
+export function proxyHeader(target: Target, raw: Socket, remoteIp: string): Uint8Array | undefined {
   if (target.proxyProtocol === 'off') return undefined;
   const addresses =
     raw.remotePort === undefined || raw.localAddress === undefined || raw.localPort === undefined

@@ -177,7 +177,11 @@ export function createProxyListener(
 }
 
 /** `::` on a host without IPv6 falls back to 0.0.0.0, as node does for a listener without a host. */
-async function listenDualStack(server: Server, address: HostPort, what: string): Promise<HostPort> {
+export async function listenDualStack(
+  server: Server,
+  address: HostPort,
+  what: string,
+): Promise<HostPort> {
   const describe = (host: string): string =>
     `${what} (${formatHostPort({ host, port: address.port })})`;
   try {
