@@ -10,6 +10,7 @@ import { type BodyEnd, type HeadRead, type Inbox, pipeBody, readHead } from './i
 import type { HeadLimits, HttpProblem, HttpResponseProblem } from './problem.ts';
 import type { RequestHead } from './request-head.ts';
 import { type ResponseHead, decodeResponseHead } from './response-head.ts';
+import { closesClient, closingResponseHead } from './closing-head.ts';
 
 export interface ExchangeDeps {
   readonly limits: HeadLimits;
@@ -122,7 +123,12 @@ async function relayResponse(
     const whole = wholeResponseSize(head);
     const sent = whole > 0 ? whole : head.size;
     deps.metrics.backendToClient.inc(sent);
-    client.socket.write(head.bytes.subarray(0, sent));
+    if (!head.isInterim && !head.isSwitchingProtocols && closesClient(request, head)) {
+      client.socket.write(closingResponseHead(head));
+      if (sent > head.size) client.socket.write(head.bytes.subarray(head.size, sent));
+    } else {
+      client.socket.write(head.bytes.subarray(0, sent));
+    }
     if (whole > 0)
       backend.pending = whole < head.bytes.length ? head.bytes.subarray(whole) : undefined;
     if (head.isInterim) continue; // 100 Continue, 103 Early Hints: the final head follows
