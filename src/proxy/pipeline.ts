@@ -1,23 +1,17 @@
 // A proxy listener of one type (`proxy.listen`): accept, the fraud gate, the per-IP pending limit,
 // then one connection through the pipeline (connection.ts); one log line per finished connection.
-import { type Server, type Socket, createServer } from 'node:net';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import {
-  type ProxyConfig,
-  type ProxyListenAddress,
-  proxyListenHostPort,
-} from '../config/schema-proxy.ts';
+import type { ProxyConfig, ProxyListenAddress } from '../config/schema-proxy.ts';
 import { PbxgateError } from '../errors.ts';
 import type { FraudDetection } from '../fraud/fraud.ts';
 import type { Suspicious } from '../fraud/suspicious.ts';
 import { unmapIpv4 } from '../net/ip-bytes.ts';
-import { closeServer, listenTcp } from '../net/listen.ts';
-import { type HostPort, formatHostPort } from '../net/listen-url.ts';
 import type { TlsMaterial } from '../net/tls.ts';
 import type { Logger } from '../observe/log.ts';
 import type { Metrics } from '../observe/metrics.ts';
-import type { Part } from '../part.ts';
 import { createTlsTerminator } from './client-tls.ts';
+import { type ProxyListener, createListenerShell } from './listener-shell.ts';
 import { type ConnectionDeps, handleConnection } from './connection.ts';
 import { listenerMetrics, proxyMetrics } from './metrics.ts';
 import { createPendingLimit } from './pending-limit.ts';
@@ -37,10 +31,7 @@ export interface ProxyListenerDeps {
   readonly metrics: Metrics;
 }
 
-export interface ProxyListener extends Part {
-  /** The bound address (port 0 resolved) while listening. */
-  address(): HostPort | undefined;
-}
+export type { ProxyListener } from './listener-shell.ts';
 
 // Only registrations are checked against certificates; asking a browser for one would prompt its user.
 const CERTIFICATE_KINDS: ReadonlySet<string> = new Set(['sip', 'h323']);
@@ -58,16 +49,12 @@ export function createProxyListener(
     throw new PbxgateError('PBX_ERR_TLS', `proxy: the ${type} listener needs TLS certificates`);
   }
   const { proxy } = deps;
-  const address = proxyListenHostPort(listen);
   const log = deps.log.child({ part: 'proxy', type });
   const metrics = listenerMetrics(proxyMetrics(deps.metrics.registry), type);
   const internalErrors = deps.metrics.internalErrors.labels('proxy');
   const pending = createPendingLimit(proxy.maxPendingPerIp);
-  const sockets = new Set<Socket>();
-  const own = (socket: Socket): void => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
+  const shell = createListenerShell(type, listen, log);
+  const own = shell.own;
   const requestCert = proxy.services.some(
     (service) => service.checkCertificate && service.ports[kind] !== undefined,
   );
@@ -146,53 +133,8 @@ export function createProxyListener(
       .finally(release);
   };
 
-  const server: Server = createServer(
-    { pauseOnConnect: true, allowHalfOpen: true, noDelay: true },
-    accept,
-  );
-  server.on('error', (err) => {
-    log.error({ err }, 'proxy listener error');
-  });
-  const boundAddress = (): HostPort | undefined => {
-    const bound = server.address();
-    return bound !== null && typeof bound === 'object'
-      ? { host: bound.address, port: bound.port }
-      : undefined;
-  };
-  const stop = async (): Promise<void> => {
-    const closed = closeServer(server);
-    for (const socket of sockets) socket.destroy();
-    await closed;
-  };
-  return {
-    name: `proxy-${type}`,
-    async start() {
-      const bound = await listenDualStack(server, address, `proxy.listen.${type}`);
-      const port = boundAddress()?.port ?? bound.port;
-      log.info({ listen: formatHostPort({ host: bound.host, port }) }, 'proxy listening');
-    },
-    stop,
-    address: boundAddress,
-  };
-}
-
-/** `::` on a host without IPv6 falls back to 0.0.0.0, as node does for a listener without a host. */
-export async function listenDualStack(
-  server: Server,
-  address: HostPort,
-  what: string,
-): Promise<HostPort> {
-  const describe = (host: string): string =>
-    `${what} (${formatHostPort({ host, port: address.port })})`;
-  try {
-    await listenTcp(server, address.host, address.port, describe(address.host));
-    return address;
-  } catch (err) {
-    const code = (err as { cause?: { code?: unknown } }).cause?.code;
-    if (address.host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw err;
-    await listenTcp(server, '0.0.0.0', address.port, describe('0.0.0.0'));
-    return { host: '0.0.0.0', port: address.port };
-  }
+  shell.onConnection(accept);
+  return shell.listener;
 }
 
 function ignore(): void {

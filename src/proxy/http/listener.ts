@@ -1,22 +1,17 @@
 // The HTTP and HTTPS listeners (`proxy.listen.http` / `.https`): accept, the fraud gate, the per-IP
 // pending limit and TLS termination as every proxy listener has them, then an HTTP session per
 // connection (session.ts) that routes and checks every request on its own.
-import { type Server, type Socket, createServer } from 'node:net';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import {
-  type ProxyConfig,
-  type ProxyListenAddress,
-  proxyListenHostPort,
-} from '../../config/schema-proxy.ts';
+import type { ProxyConfig, ProxyListenAddress } from '../../config/schema-proxy.ts';
 import { PbxgateError } from '../../errors.ts';
 import { unmapIpv4 } from '../../net/ip-bytes.ts';
-import { closeServer } from '../../net/listen.ts';
-import { type HostPort, formatHostPort } from '../../net/listen-url.ts';
 import type { TlsMaterial } from '../../net/tls.ts';
 import { type TlsTerminator, createTlsTerminator } from '../client-tls.ts';
 import { type ListenerMetrics, listenerMetrics, proxyMetrics } from '../metrics.ts';
 import { createPendingLimit } from '../pending-limit.ts';
-import { type ProxyListener, type ProxyListenerDeps, listenDualStack } from '../pipeline.ts';
+import { type ProxyListener, createListenerShell } from '../listener-shell.ts';
+import type { ProxyListenerDeps } from '../pipeline.ts';
 import { createRouter } from '../router.ts';
 import { type HeadLimits, defaultHeadLimits } from './problem.ts';
 import { type SessionDeps, type SessionReport, runSession } from './session.ts';
@@ -63,11 +58,8 @@ export function createHttpListener(
     suspicious: deps.suspicious,
     metrics,
   };
-  const sockets = new Set<Socket>();
-  const own = (socket: Socket): void => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
+  const shell = createListenerShell(type, listen, log);
+  const own = shell.own;
 
   const serve = async (
     raw: Socket,
@@ -155,34 +147,8 @@ export function createHttpListener(
       .finally(release);
   };
 
-  const server: Server = createServer(
-    { pauseOnConnect: true, allowHalfOpen: true, noDelay: true },
-    accept,
-  );
-  server.on('error', (err) => {
-    log.error({ err }, 'proxy listener error');
-  });
-  const boundAddress = (): HostPort | undefined => {
-    const bound = server.address();
-    return bound !== null && typeof bound === 'object'
-      ? { host: bound.address, port: bound.port }
-      : undefined;
-  };
-  return {
-    name: `proxy-${type}`,
-    async start() {
-      const address = proxyListenHostPort(listen);
-      const bound = await listenDualStack(server, address, `proxy.listen.${type}`);
-      const port = boundAddress()?.port ?? bound.port;
-      log.info({ listen: formatHostPort({ host: bound.host, port }) }, 'proxy listening');
-    },
-    async stop() {
-      const closed = closeServer(server);
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-    address: boundAddress,
-  };
+  shell.onConnection(accept);
+  return shell.listener;
 }
 
 /** The configured ones of `proxy.listen.http` and `.https` (a type left out accepts nothing). */
