@@ -1,22 +1,14 @@
 // The backend and the targets under test as child processes on free loopback ports, and stopping
 // them. Every config lives in the run's temp directory: no /etc/nginx, /etc/haproxy or systemd.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  accessSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning, spawnLogged, stopChild } from '../support/children.ts';
 import type { CpuTimes } from '../stun/proc-cpu.ts';
 import { treeCpuTimes } from './proc-tree.ts';
 
@@ -31,13 +23,6 @@ export const projectRoot = new URL('../../', import.meta.url).pathname;
 export const pbxgateEntry = join(projectRoot, 'dist/main.js');
 
 const READY_TIMEOUT_MS = 10_000;
-const STOP_GRACE_MS = 5000;
-const live = new Set<ChildProcess>();
-
-// Last resort when run.ts exits without its cleanup: no child outlives the benchmark.
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 const PACKAGES: Readonly<Record<string, string>> = {
   nginx: 'nginx',
@@ -132,32 +117,6 @@ export async function fetchOnce(
   });
 }
 
-function isRunning(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (!isRunning(child)) {
-    live.delete(child);
-    return;
-  }
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      resolve();
-    }),
-  );
-  child.kill('SIGTERM');
-  const outcome = await Promise.race([
-    exited.then(() => 'exited' as const),
-    sleep(STOP_GRACE_MS).then(() => 'late' as const),
-  ]);
-  if (outcome === 'late') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-  live.delete(child);
-}
-
 export interface Started {
   readonly name: string;
   readonly pid: number;
@@ -178,19 +137,7 @@ export async function launch(
   dir: string,
 ): Promise<Started> {
   const logFile = join(dir, `${name}.out`);
-  const out = openSync(logFile, 'a');
-  const child = spawn(command, args, { cwd: dir, stdio: ['ignore', out, out] });
-  closeSync(out);
-  live.add(child);
-  const pid = await new Promise<number>((resolve, reject) => {
-    child.once('spawn', () => {
-      resolve(child.pid ?? -1);
-    });
-    child.once('error', reject);
-  }).catch((err: unknown) => {
-    live.delete(child);
-    throw new Error(`cannot run ${command}: ${String(err)}`);
-  });
+  const { child, pid: pid } = await spawnLogged(command, args, { cwd: dir, logFile });
   const stop = (): Promise<void> => stopChild(child);
   try {
     const deadline = performance.now() + READY_TIMEOUT_MS;

@@ -1,11 +1,11 @@
 // Starting the servers under test as child processes on a free loopback port, and stopping them.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnLogged, stopChild } from '../support/children.ts';
 import { StunUdpClient, buildBindingRequest } from '../../src/stun/client.ts';
 import { type CpuTimes, processCpuTimes } from './proc-cpu.ts';
 import type { ServerName } from './settings.ts';
@@ -23,13 +23,6 @@ export const projectRoot = new URL('../../', import.meta.url).pathname;
 export const pbxgateEntry = join(projectRoot, 'dist/main.js');
 
 const READY_TIMEOUT_MS = 10_000;
-const STOP_GRACE_MS = 5000;
-const live = new Set<ChildProcess>();
-
-// Last resort when run.ts exits without its cleanup: no child outlives the benchmark.
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 async function isFree(port: number): Promise<boolean> {
   const udp = createSocket('udp4');
@@ -107,32 +100,6 @@ async function waitUntilAnswering(
   }
 }
 
-function isRunning(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (!isRunning(child)) {
-    live.delete(child);
-    return;
-  }
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      resolve();
-    }),
-  );
-  child.kill('SIGTERM');
-  const outcome = await Promise.race([
-    exited.then(() => 'exited' as const),
-    sleep(STOP_GRACE_MS).then(() => 'late' as const),
-  ]);
-  if (outcome === 'late') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-  live.delete(child);
-}
-
 async function launch(
   name: ServerName,
   command: string,
@@ -141,19 +108,7 @@ async function launch(
   dir: string,
 ): Promise<ServerUnderTest> {
   const logFile = join(dir, `${name}.out`);
-  const out = openSync(logFile, 'a');
-  const child = spawn(command, args, { cwd: projectRoot, stdio: ['ignore', out, out] });
-  closeSync(out);
-  live.add(child);
-  const spawned = await new Promise<number>((resolve, reject) => {
-    child.once('spawn', () => {
-      resolve(child.pid ?? -1);
-    });
-    child.once('error', reject);
-  }).catch((err: unknown) => {
-    live.delete(child);
-    throw new Error(`cannot run ${command}: ${String(err)}`);
-  });
+  const { child, pid: spawned } = await spawnLogged(command, args, { cwd: projectRoot, logFile });
   try {
     await waitUntilAnswering(child, port, logFile);
   } catch (err) {
