@@ -6,10 +6,10 @@ import type { ProxyConfig, ProxyListenAddress } from '../config/schema-proxy.ts'
 import { PbxgateError } from '../errors.ts';
 import type { FraudDetection } from '../fraud/fraud.ts';
 import type { Suspicious } from '../fraud/suspicious.ts';
-import { unmapIpv4 } from '../net/ip-bytes.ts';
 import type { TlsMaterial } from '../net/tls.ts';
 import type { Logger } from '../observe/log.ts';
 import type { Metrics } from '../observe/metrics.ts';
+import { admit, reportConnection } from './admission.ts';
 import { createTlsTerminator } from './client-tls.ts';
 import { type ProxyListener, createListenerShell } from './listener-shell.ts';
 import { type ConnectionDeps, handleConnection } from './connection.ts';
@@ -77,66 +77,36 @@ export function createProxyListener(
   };
 
   const accept = (socket: Socket): void => {
-    socket.on('error', ignore);
-    const remoteIp = unmapIpv4(socket.remoteAddress ?? '');
-    // The gate: before TLS and before any byte is read (the listener pauses on connect).
-    if (remoteIp === '') {
-      socket.destroy(); // reset before accept completed: there is no client to judge
-      metrics.outcome('client-closed');
-      return;
-    }
-    if (deps.fraud?.isBlocked(remoteIp)) {
-      socket.destroy();
-      deps.fraud.countRefused?.();
-      metrics.outcome('blocked');
-      return;
-    }
-    if (!pending.acquire(remoteIp)) {
-      socket.destroy();
-      deps.suspicious(remoteIp, 'proxy.too-many-pending');
-      metrics.outcome('too-many-pending');
-      return;
-    }
+    const admitted = admit(socket, {
+      fraud: deps.fraud,
+      pending,
+      suspicious: deps.suspicious,
+      metrics,
+    });
+    if (!admitted) return;
     const mine: Socket[] = [];
     const ownMine = (owned: Socket): void => {
       own(owned);
       mine.push(owned);
     };
     ownMine(socket);
-    metrics.pending.inc();
-    let isPending = true;
-    const release = (): void => {
-      if (!isPending) return;
-      isPending = false;
-      pending.release(remoteIp);
-      metrics.pending.dec();
-    };
-    const acceptedAt = performance.now();
-    const remotePort = socket.remotePort;
-    handleConnection(socket, remoteIp, connectionDeps, {
-      acceptedAt,
-      onRouted: release,
+    const handled = handleConnection(socket, admitted.remoteIp, connectionDeps, {
+      acceptedAt: performance.now(),
+      onRouted: admitted.release,
       own: ownMine,
-    })
-      .then((report) => {
-        metrics.outcome(report.outcome);
-        const durationMs = Math.round(performance.now() - acceptedAt);
-        log.info({ remoteIp, remotePort, ...report, durationMs }, 'proxy connection closed');
-      })
-      .catch((err: unknown) => {
-        // A bug: this connection is lost, the listener keeps serving.
+    });
+    reportConnection(handled, {
+      socket,
+      admitted,
+      metrics,
+      internalErrors,
+      log,
+      destroy: () => {
         for (const owned of mine) owned.destroy();
-        internalErrors.inc();
-        metrics.outcome('internal-error');
-        log.error({ err, remoteIp }, 'proxy connection handler threw: connection dropped');
-      })
-      .finally(release);
+      },
+    });
   };
 
   shell.onConnection(accept);
   return shell.listener;
-}
-
-function ignore(): void {
-  // Socket failures surface as 'close' where a stage waits for them; unhandled, 'error' would end the process.
 }

@@ -5,8 +5,8 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ProxyConfig, ProxyListenAddress } from '../../config/schema-proxy.ts';
 import { PbxgateError } from '../../errors.ts';
-import { unmapIpv4 } from '../../net/ip-bytes.ts';
 import type { TlsMaterial } from '../../net/tls.ts';
+import { admit, reportConnection } from '../admission.ts';
 import { type TlsTerminator, createTlsTerminator } from '../client-tls.ts';
 import { type ListenerMetrics, listenerMetrics, proxyMetrics } from '../metrics.ts';
 import { createPendingLimit } from '../pending-limit.ts';
@@ -100,51 +100,22 @@ export function createHttpListener(
   };
 
   const accept = (socket: Socket): void => {
-    socket.on('error', ignore);
-    const remoteIp = unmapIpv4(socket.remoteAddress ?? '');
-    // The gate: before TLS and before any byte is read (the listener pauses on connect).
-    if (remoteIp === '') {
-      socket.destroy();
-      metrics.outcome('client-closed');
-      return;
-    }
-    if (deps.fraud?.isBlocked(remoteIp)) {
-      socket.destroy();
-      deps.fraud.countRefused?.();
-      metrics.outcome('blocked');
-      return;
-    }
-    if (!pending.acquire(remoteIp)) {
-      socket.destroy();
-      deps.suspicious(remoteIp, 'proxy.too-many-pending');
-      metrics.outcome('too-many-pending');
-      return;
-    }
+    const admitted = admit(socket, {
+      fraud: deps.fraud,
+      pending,
+      suspicious: deps.suspicious,
+      metrics,
+    });
+    if (!admitted) return;
     own(socket);
-    metrics.pending.inc();
-    let isPending = true;
-    const release = (): void => {
-      if (!isPending) return;
-      isPending = false;
-      pending.release(remoteIp);
-      metrics.pending.dec();
-    };
-    const startedAt = performance.now();
-    const remotePort = socket.remotePort;
-    serve(socket, remoteIp, release)
-      .then((report) => {
-        metrics.outcome(report.outcome);
-        const durationMs = Math.round(performance.now() - startedAt);
-        log.info({ remoteIp, remotePort, ...report, durationMs }, 'proxy connection closed');
-      })
-      .catch((err: unknown) => {
-        // A bug: this connection is lost, the listener keeps serving.
-        socket.destroy();
-        internalErrors.inc();
-        metrics.outcome('internal-error');
-        log.error({ err, remoteIp }, 'http connection handler threw: connection dropped');
-      })
-      .finally(release);
+    reportConnection(serve(socket, admitted.remoteIp, admitted.release), {
+      socket,
+      admitted,
+      metrics,
+      internalErrors,
+      log,
+      destroy: () => socket.destroy(),
+    });
   };
 
   shell.onConnection(accept);
@@ -230,8 +201,4 @@ async function secure(
       deps.suspicious(remoteIp, 'tls.handshake-failed');
       return { outcome: 'tls-failed', reason: 'tls.handshake-failed', requests: 0 };
   }
-}
-
-function ignore(): void {
-  // Socket failures surface as 'close' where a stage waits for them.
 }
