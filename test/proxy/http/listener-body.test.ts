@@ -168,3 +168,23 @@ test('Expect: 100-continue gets the backend 100 before the body is sent', async 
   t.assert.equal((await responses.next()).body, 'alpha PUT /up data');
   t.assert.equal(backend.seen[0]?.body, 'data');
 });
+
+test('a response body that stops moving is cut at the idle timeout', async (t) => {
+  const backend = await startHttpBackend(t, 'alpha');
+  const gateway = await startHttpGateway(t, {
+    proxy: { idleTimeout: '300ms' },
+    services: [{ name: 'a.example', host: '127.0.0.1', ports: { http: { tcp: backend.port } } }],
+  });
+  const client = await connectPlain(gateway.port);
+  t.after(() => client.destroy());
+  const received: Buffer[] = [];
+  client.on('data', (chunk: Buffer) => received.push(chunk));
+  const startedAt = performance.now();
+  client.write('GET /stall HTTP/1.1\r\nHost: a.example\r\n\r\n');
+  await waitClosed(client);
+  const elapsed = performance.now() - startedAt;
+  const text = Buffer.concat(received).toString('latin1');
+  t.assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  t.assert.equal(text.split('\r\n\r\n')[1], 's'.repeat(10), 'the 10 bytes, no refusal page');
+  t.assert.equal(elapsed >= 250 && elapsed < 5000, true, `closed after ${Math.round(elapsed)} ms`);
+});

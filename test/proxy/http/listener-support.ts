@@ -29,7 +29,8 @@ export interface HttpBackend {
 
 /**
  * Answers every request with `<name> <method> <url>` (Content-Length); `/chunked` answers in two
- * chunks; `/status/<n>` answers with status n.
+ * chunks; `/status/<n>` answers with status n; `/silent` never answers; `/stall` sends 10 of 100
+ * promised body bytes and stops.
  */
 export async function startHttpBackend(t: TestContext, name: string): Promise<HttpBackend> {
   const seen: SeenRequest[] = [];
@@ -47,6 +48,12 @@ export async function startHttpBackend(t: TestContext, name: string): Promise<Ht
         remotePort: req.socket.remotePort,
       });
       if (url === '/silent') return; // never answers
+      if (url === '/stall') {
+        // A tenth of the promised body, then nothing more.
+        res.writeHead(200, { 'content-length': '100' });
+        res.write(Buffer.alloc(10, 0x73));
+        return;
+      }
       if (url.startsWith('/bytes/')) {
         res.writeHead(200, { 'content-length': url.slice(7) });
         res.end(Buffer.alloc(Number(url.slice(7)), 0x7a));
