@@ -14,6 +14,9 @@ import { createStunServer } from './stun/server.ts';
 import { createAdminServer } from './admin/server.ts';
 import { PbxgateError } from './errors.ts';
 import { type FraudDetectionPart, createFraudDetection } from './fraud/detection.ts';
+import type { FraudMirror } from './cluster/fraud-mirror.ts';
+import { type WorkerPool, createWorkerPool } from './cluster/pool.ts';
+import { clusterMetrics } from './cluster/metrics.ts';
 
 export interface Gateway {
   readonly metrics: Metrics;
@@ -30,19 +33,33 @@ export interface GatewayOptions {
   /** Relative paths in the config (stateDir, certificates) are taken from here. */
   readonly baseDir: string;
   readonly metrics?: Metrics;
+  /**
+   * single: every part in this process. primary (`start --workers N`, N > 1): fraud, STUN and admin
+   * here, the proxy listeners in N worker processes. worker: the proxy listeners only.
+   */
+  readonly role?: 'single' | 'primary' | 'worker';
+  /** primary: how many workers to fork. */
+  readonly workers?: number;
+  /** worker: the local copy of the primary's fraud lists, and the way events reach the primary. */
+  readonly workerFraud?: FraudMirror | undefined;
 }
 
 export async function createGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { log } = options;
+  const role = options.role ?? 'single';
   const metrics = options.metrics ?? createMetrics();
   const stateDir = resolve(options.baseDir, config.stateDir);
   const parts: Part[] = [];
-  const fraud = config.fraud ? createFraud(config.fraud, options.baseDir, log, metrics) : undefined;
+  const fraud =
+    config.fraud && role !== 'worker'
+      ? createFraud(config.fraud, options.baseDir, log, metrics)
+      : undefined;
   if (fraud) parts.push(fraud);
+  const gate = role === 'worker' ? options.workerFraud : fraud;
   const suspicious = createSuspiciousEvents({
     log,
     metrics,
-    ...(fraud ? { next: fraud.suspicious } : {}),
+    ...(gate ? { next: gate.suspicious } : {}),
   });
   // Loaded once, on first need, and shared by every TLS listener.
   let tlsHolder: TlsHolder | undefined;
@@ -60,27 +77,34 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     );
     return tlsHolder;
   };
-  if (config.stun) {
+  if (config.stun && role !== 'worker') {
     const needsTls = config.stun.listen.some((url) => url.transport === 'tls');
     const stunTls = needsTls ? await tls() : undefined;
     parts.push(
       createStunServer(config.stun, { log, metrics, suspicious, tls: stunTls, gate: fraud }),
     );
   }
-  if (config.proxy) {
+  let pool: WorkerPool | undefined;
+  if (config.proxy && role === 'primary') {
+    pool = createWorkerPool(options.workers ?? 2, { log, fraud });
+    parts.push(pool);
+  } else if (config.proxy) {
     // HTTP and HTTPS for now; SIP, H.323 and LDAP plug into proxy/pipeline.ts as they land.
     const holder = config.proxy.listen.https === undefined ? undefined : await tls();
     const current = holder && ((): TlsMaterial => holder.current());
     parts.push(
-      ...createHttpListeners(config.proxy, { tls: current, fraud, suspicious, log, metrics }),
+      ...createHttpListeners(config.proxy, { tls: current, fraud: gate, suspicious, log, metrics }),
     );
   }
-  if (config.admin) {
+  if (config.admin && role !== 'worker') {
+    const workers = pool;
     // Last, so every other part is running before the admin API serves.
     parts.push(
       createAdminServer(config.admin, {
         log,
-        metrics,
+        metrics: {
+          registry: workers ? clusterMetrics(metrics.registry, workers) : metrics.registry,
+        },
         fraud,
         suspicious,
         status: () => ({
@@ -88,6 +112,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
           node: process.version,
           uptimeSeconds: Math.round(process.uptime()),
           parts: parts.map((part) => part.name),
+          ...(workers ? { workers: workers.pids() } : {}),
         }),
       }),
     );
@@ -112,9 +137,10 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       await stopAll(started.splice(0).reverse());
     },
     async reloadTls() {
-      if (!tlsHolder) return false;
-      await tlsHolder.reload();
-      return true;
+      const reloadWorkers = pool?.reloadTls();
+      if (tlsHolder) await tlsHolder.reload();
+      if (reloadWorkers) await reloadWorkers;
+      return tlsHolder !== undefined || pool !== undefined;
     },
   };
 }

@@ -20,16 +20,7 @@ export const TARGETS = [
 ] as const;
 export type TargetName = (typeof TARGETS)[number];
 
-/** pbxgate has no --workers yet: the 2-process pairing is selectable but not in the default set. */
-export const DEFAULT_TARGETS: readonly TargetName[] = [
-  'nginx',
-  'haproxy-1t',
-  'haproxy-2t',
-  'haproxy-https-1t',
-  'haproxy-https-2t',
-  'pbxgate',
-  'pbxgate-https',
-];
+export const DEFAULT_TARGETS: readonly TargetName[] = TARGETS;
 
 export const MODES = ['keepalive', 'close'] as const;
 export type Mode = (typeof MODES)[number];

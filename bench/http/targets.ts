@@ -154,7 +154,6 @@ async function startPbxgate(
   const https = isHttps(target);
   writeFileSync(config, pbxgateConfig(dir, port, backendPort, https, certificate));
   const threads = targetThreads(target);
-  // --workers is not implemented yet; the 2w targets are only for when it is.
   const workers = threads > 1 ? ['--workers', String(threads)] : [];
   const args = [entry, 'start', '--config', config, ...workers];
   return launch(target, process.execPath, args, port, https, dir);

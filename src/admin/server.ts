@@ -7,7 +7,6 @@ import type { Suspicious } from '../fraud/suspicious.ts';
 import { closeServer, listenTcp } from '../net/listen.ts';
 import { type HostPort, canonicalIp, formatHostPort } from '../net/listen-url.ts';
 import type { Logger } from '../observe/log.ts';
-import type { Metrics } from '../observe/metrics.ts';
 import type { Part } from '../part.ts';
 import { createAuthHook } from './auth.ts';
 import { createCredentialCheck } from './credentials.ts';
@@ -15,7 +14,7 @@ import { clientIp, createLoginBackoff } from './login-backoff.ts';
 import { createErrorHandler, replyError, replyNotFound } from './reply.ts';
 import { blacklistRoutes } from './routes/blacklist.ts';
 import { fraudNotConfiguredRoutes, fraudRoutes } from './routes/fraud.ts';
-import { metricsRoutes } from './routes/metrics.ts';
+import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
 import { statusRoutes } from './routes/status.ts';
 import { whitelistRoutes } from './routes/whitelist.ts';
 import { refuseCrossSite, setSecurityHeaders } from './security.ts';
@@ -24,7 +23,8 @@ export type AdminConfig = NonNullable<Config['admin']>;
 
 export interface AdminServerDeps {
   readonly log: Logger;
-  readonly metrics: Pick<Metrics, 'registry'>;
+  /** What /metrics serves: the gateway's registry, or (with --workers) every process's. */
+  readonly metrics: { readonly registry: MetricsSource };
   /** Undefined when the config has no fraud section: the /api/fraud routes then answer 404. */
   readonly fraud: FraudDetection | undefined;
   /** Where failed logins go (the suspicious-event log, then fraud detection). */

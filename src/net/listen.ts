@@ -44,7 +44,8 @@ export function listenTcp(server: Server, host: string, port: number, what: stri
     };
     server.once('error', onError);
     server.listen(
-      { host, port, exclusive: true, ipv6Only: host === '::' ? false : undefined },
+      // Not exclusive: the workers of `start --workers N` share one listening socket.
+      { host, port, exclusive: false, ipv6Only: host === '::' ? false : undefined },
       () => {
         server.off('error', onError);
         resolve();

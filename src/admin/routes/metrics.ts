@@ -1,10 +1,15 @@
 // GET /metrics: every pbxgate metric in the Prometheus text format.
 
 import type { FastifyPluginCallback } from 'fastify';
-import type { Registry } from 'prom-client';
+
+/** A prom-client Registry, or the primary's view over its workers' registries (--workers). */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 export interface MetricsRoutesOptions {
-  readonly registry: Registry;
+  readonly registry: MetricsSource;
 }
 
 export const metricsRoutes: FastifyPluginCallback<MetricsRoutesOptions> = (app, options, done) => {
