@@ -136,6 +136,11 @@ export const proxySchema = mapping({
   connectTimeout: durationSchema
     .refine((ms) => ms > 0, { error: 'must be longer than 0' })
     .prefault('5s'),
+  // Clients (other proxies, load balancers) whose X-Forwarded-For and Forwarded are kept and
+  // extended; every other client's are replaced by its own address.
+  trustedProxies: z
+    .array(cidrSchema, { error: 'expected a list of IP addresses or CIDRs' })
+    .default([]),
   // A relayed connection with no byte in either direction for this long is closed.
   idleTimeout: durationSchema
     .refine((ms) => ms > 0, { error: 'must be longer than 0' })

@@ -12,7 +12,7 @@ import { type ListenerMetrics, listenerMetrics, proxyMetrics } from '../metrics.
 import { createPendingLimit } from '../pending-limit.ts';
 import { type ProxyListener, createListenerShell } from '../listener-shell.ts';
 import type { ProxyListenerDeps } from '../pipeline.ts';
-import { createRouter } from '../router.ts';
+import { blockListOf, createRouter, isAllowed } from '../router.ts';
 import { type HeadLimits, defaultHeadLimits } from './problem.ts';
 import { type SessionDeps, type SessionReport, runSession } from './session.ts';
 
@@ -23,7 +23,7 @@ export interface HttpListenerDeps extends Omit<ProxyListenerDeps, 'protocol'> {
   readonly keepAliveTimeoutMs?: number | undefined;
   /** How long a backend may take to start a response (default: `proxy.idleTimeout`). */
   readonly responseTimeoutMs?: number | undefined;
-  /** Clients whose X-Forwarded-For and Forwarded are extended rather than replaced (default: none). */
+  /** Clients whose X-Forwarded-For and Forwarded are extended (default: `proxy.trustedProxies`). */
   readonly isTrustedProxy?: ((ip: string) => boolean) | undefined;
 }
 
@@ -54,7 +54,7 @@ export function createHttpListener(
       deps.keepAliveTimeoutMs ?? Math.min(KEEP_ALIVE_TIMEOUT_MS, proxy.idleTimeout),
     responseTimeoutMs: deps.responseTimeoutMs ?? proxy.idleTimeout,
     idleTimeoutMs: proxy.idleTimeout,
-    isTrustedProxy: deps.isTrustedProxy ?? (() => false),
+    isTrustedProxy: deps.isTrustedProxy ?? trustedProxies(proxy.trustedProxies),
     suspicious: deps.suspicious,
     metrics,
   };
@@ -120,6 +120,13 @@ export function createHttpListener(
 
   shell.onConnection(accept);
   return shell.listener;
+}
+
+/** `proxy.trustedProxies` as a check; no entry = nobody is trusted. */
+function trustedProxies(cidrs: readonly string[]): (ip: string) => boolean {
+  if (cidrs.length === 0) return () => false;
+  const list = blockListOf(cidrs);
+  return (ip) => isAllowed(list, ip);
 }
 
 /** The configured ones of `proxy.listen.http` and `.https` (a type left out accepts nothing). */

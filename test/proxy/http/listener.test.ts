@@ -233,3 +233,20 @@ test('createHttpListeners makes one listener per configured HTTP type only', (t)
     ['proxy-http'],
   );
 });
+
+test('proxy.trustedProxies: a trusted client’s X-Forwarded-For and Forwarded are extended', async (t) => {
+  const a = await startHttpBackend(t, 'alpha');
+  const gateway = await startHttpGateway(t, {
+    proxy: { trustedProxies: ['127.0.0.0/8'] },
+    services: [{ name: 'a.example', host: '127.0.0.1', ports: { http: { tcp: a.port } } }],
+  });
+  const client = await connectPlain(gateway.port);
+  t.after(() => client.destroy());
+  const responses = responseReader(client);
+  client.write(
+    get('/x', 'a.example', 'X-Forwarded-For: 198.51.100.7\r\nForwarded: for=198.51.100.7\r\n'),
+  );
+  t.assert.equal((await responses.next()).status, 200);
+  t.assert.equal(a.seen[0]?.headers['x-forwarded-for'], '198.51.100.7, 127.0.0.1');
+  t.assert.match(a.seen[0]?.headers.forwarded ?? '', /^for=198\.51\.100\.7, for=127\.0\.0\.1;/);
+});
