@@ -40,6 +40,8 @@ export interface GatewayOptions {
   readonly role?: 'single' | 'primary' | 'worker';
   /** primary: how many workers to fork. */
   readonly workers?: number;
+  /** worker: the TLS session ticket keys every worker shares (see net/tls.ts). */
+  readonly ticketKeys?: Buffer | undefined;
   /** worker: the local copy of the primary's fraud lists, and the way events reach the primary. */
   readonly workerFraud?: FraudMirror | undefined;
 }
@@ -73,6 +75,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
         trust: (config.tls?.trust ?? []).map((file) => resolve(options.baseDir, file)),
         stateDir,
         log: log.child({ part: 'tls' }),
+        ticketKeys: options.ticketKeys,
       }),
     );
     return tlsHolder;

@@ -4,6 +4,9 @@
 
 import type { BlacklistEntry } from '../fraud/fraud.ts';
 
+/** The environment variable that hands the workers their shared TLS session ticket keys (hex). */
+export const TICKET_KEYS_ENV = 'PBXGATE_TLS_TICKET_KEYS';
+
 /** Wire form of the fraud lists: what a worker needs to enforce them locally. */
 export interface FraudLists {
   readonly blacklist: readonly BlacklistEntry[];

@@ -4,11 +4,12 @@
 // restarts a worker that dies, and gathers their metrics for /metrics.
 
 import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import { PbxgateError } from '../errors.ts';
 import type { FraudDetection, FraudSnapshot } from '../fraud/fraud.ts';
 import type { Logger } from '../observe/log.ts';
 import type { Part } from '../part.ts';
-import { type FraudLists, type ToWorker, fromWorker } from './messages.ts';
+import { type FraudLists, TICKET_KEYS_ENV, type ToWorker, fromWorker } from './messages.ts';
 
 /** A worker that does not say ready (or failed) within this is a failed start. */
 const READY_TIMEOUT_MS = 30_000;
@@ -57,6 +58,8 @@ export function createWorkerPool(size: number, deps: WorkerPoolDeps): WorkerPool
   let restartDelay = RESTART_MIN_MS;
   let nextId = 1;
   const metricRequests = new Map<number, Pending<unknown>>();
+  // One set for every worker (and every restart), so TLS sessions resume across workers.
+  const ticketKeys = randomBytes(48).toString('hex');
   const reloadRequests = new Map<number, Pending<string | undefined>>();
 
   const send = (worker: Worker, message: ToWorker): void => {
@@ -111,7 +114,7 @@ export function createWorkerPool(size: number, deps: WorkerPoolDeps): WorkerPool
   /** Forks one worker; resolves once it listens, rejects when it cannot start. */
   const fork = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const worker = cluster.fork();
+      const worker = cluster.fork({ [TICKET_KEYS_ENV]: ticketKeys });
       workers.add(worker);
       let isReady = false;
       const timer = setTimeout(() => {

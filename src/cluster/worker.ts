@@ -8,7 +8,7 @@ import { createGateway } from '../gateway.ts';
 import type { Logger } from '../observe/log.ts';
 import { createMetrics } from '../observe/metrics.ts';
 import { createFraudMirror } from './fraud-mirror.ts';
-import { type FromWorker, toWorker } from './messages.ts';
+import { type FromWorker, TICKET_KEYS_ENV, toWorker } from './messages.ts';
 
 export interface WorkerOptions {
   readonly log: Logger;
@@ -21,6 +21,13 @@ function tell(message: FromWorker): void {
 
 function ignoreSignal(): void {
   // The primary decides when workers stop or reload (it got the signal too, or will tell us).
+}
+
+/** The session ticket keys the primary gave every worker (hex in the environment). */
+function ticketKeysFromEnv(): Buffer | undefined {
+  const hex = process.env[TICKET_KEYS_ENV];
+  if (hex === undefined || !/^[0-9a-f]{96}$/.test(hex)) return undefined;
+  return Buffer.from(hex, 'hex');
 }
 
 /** Runs until the primary says stop or disconnects; the exit code. */
@@ -43,6 +50,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
       metrics,
       baseDir: options.baseDir,
       role: 'worker',
+      ticketKeys: ticketKeysFromEnv(),
       workerFraud: mirror,
     });
     await gateway.start();

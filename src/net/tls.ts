@@ -27,6 +27,11 @@ export interface TlsContextOptions {
   readonly trust: readonly string[];
   readonly stateDir: string;
   readonly log: TlsLog;
+  /**
+   * 48 bytes for session tickets (RFC 5077). Processes that serve one port share them, so a
+   * session resumes whichever worker the reconnect lands on. Absent: node's random per server.
+   */
+  readonly ticketKeys?: Buffer | undefined;
 }
 
 export interface TlsCertificateInfo {
@@ -86,12 +91,13 @@ export async function loadTlsContext(opts: TlsContextOptions): Promise<TlsMateri
       ? await Promise.all(opts.certificates.map((files) => loadPair(files, ca)))
       : [await loadSelfSigned(opts.stateDir, ca, opts.log)];
   for (const { info } of pairs) warnIfExpiring(info, opts.log, Date.now());
-  return createMaterial(pairs, ca, () => loadTlsContext(opts));
+  return createMaterial(pairs, ca, opts.ticketKeys, () => loadTlsContext(opts));
 }
 
 function createMaterial(
   pairs: readonly LoadedPair[],
   ca: readonly string[],
+  ticketKeys: Buffer | undefined,
   reload: () => Promise<TlsMaterial>,
 ): TlsMaterial {
   const [fallback] = pairs;
@@ -108,7 +114,11 @@ function createMaterial(
   const SNICallback: SniCallback = (servername, cb) => {
     cb(null, selectContext(servername));
   };
-  const options = { ...contextOptions(fallback.cert, fallback.key, ca), SNICallback };
+  const options = {
+    ...contextOptions(fallback.cert, fallback.key, ca),
+    ...(ticketKeys === undefined ? {} : { ticketKeys }),
+    SNICallback,
+  };
   return {
     certificates: pairs.map((pair) => pair.info),
     secureContextOptions: () => ({ ...options }),

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { request } from 'node:http';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -81,7 +82,7 @@ async function startBackend(t: TestContext): Promise<number> {
   return address.port;
 }
 
-async function startWorkers(t: TestContext) {
+async function startWorkers(t: TestContext, type: 'http' | 'https' = 'http') {
   const dir = await mkdtemp(join(tmpdir(), 'pbxgate-workers-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const [adminPort, proxyPort, backendPort] = [
@@ -97,7 +98,7 @@ async function startWorkers(t: TestContext) {
       `admin: { listen: 127.0.0.1:${adminPort}, users: [{ name: admin, passwordHash: "${hash}" }] }`,
       'fraud: { suspiciousPerMinute: 5, blacklistMinutes: 60 }',
       'proxy:',
-      `  listen: { http: "127.0.0.1:${proxyPort}" }`,
+      `  listen: { ${type}: "127.0.0.1:${proxyPort}" }`,
       '  services:',
       `    - { name: pbx.example, host: 127.0.0.1, ports: { http: { tcp: ${backendPort} } }, urls: [/PBX0/] }`,
     ].join('\n'),
@@ -186,4 +187,48 @@ test('a worker that dies is replaced, and the port keeps being served', async (t
   child.kill('SIGKILL');
   await once(child, 'exit');
   await until('the workers stop when the primary is gone', () => !status.workers.some(isAlive));
+});
+
+/** One TLS connection; resolves with whether it resumed and the session to offer next time. */
+function tlsSession(
+  port: number,
+  session: Buffer | undefined,
+): Promise<{ reused: boolean; session: Buffer | undefined }> {
+  return new Promise((resolve, reject) => {
+    let next: Buffer | undefined;
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      servername: 'pbx.example',
+      rejectUnauthorized: false,
+      ...(session === undefined ? {} : { session }),
+    });
+    socket.on('session', (ticket: Buffer) => {
+      next = ticket;
+    });
+    socket.once('secureConnect', () => {
+      const reused = socket.isSessionReused();
+      // TLS 1.3 sends its ticket after the handshake: one request/response lets it arrive.
+      socket.write('GET /PBX0/a HTTP/1.1\r\nHost: pbx.example\r\nConnection: close\r\n\r\n');
+      socket.resume();
+      socket.once('end', () => {
+        socket.destroy();
+        resolve({ reused, session: next ?? session });
+      });
+    });
+    socket.once('error', reject);
+  });
+}
+
+test('TLS sessions resume whichever worker the reconnect lands on', async (t) => {
+  const { proxyPort } = await startWorkers(t, 'https');
+  let { session } = await tlsSession(proxyPort, undefined);
+  let resumed = 0;
+  for (let i = 0; i < 12; i++) {
+    const result = await tlsSession(proxyPort, session);
+    if (result.reused) resumed++;
+    session = result.session;
+  }
+  // With a ticket key per worker about half would fall back to a full handshake.
+  t.assert.equal(resumed, 12);
 });
