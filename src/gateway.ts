@@ -11,6 +11,7 @@ import { createHttpListeners } from './proxy/http/listener.ts';
 import { type TlsHolder, createTlsHolder } from './net/tls-holder.ts';
 import type { Part } from './part.ts';
 import { createStunServer } from './stun/server.ts';
+import { createTurnPart } from './turn/create.ts';
 import { createAdminServer } from './admin/server.ts';
 import { PbxgateError } from './errors.ts';
 import { type FraudDetectionPart, createFraudDetection } from './fraud/detection.ts';
@@ -83,8 +84,27 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
   if (config.stun && role !== 'worker') {
     const needsTls = config.stun.listen.some((url) => url.transport === 'tls');
     const stunTls = needsTls ? await tls() : undefined;
+    const turn = config.turn
+      ? createTurnPart(config.turn, {
+          log,
+          metrics,
+          suspicious,
+          stunHosts: config.stun.listen.filter((u) => u.transport === 'udp').map((u) => u.host),
+          software: config.stun.software,
+        })
+      : undefined;
+    // TURN first: the STUN listeners hand it traffic as soon as they run.
+    if (turn) parts.push(turn);
     parts.push(
-      createStunServer(config.stun, { log, metrics, suspicious, tls: stunTls, gate: fraud }),
+      createStunServer(config.stun, {
+        log,
+        metrics,
+        suspicious,
+        tls: stunTls,
+        gate: fraud,
+        turn: turn &&
+          config.turn && { service: turn, idleTimeoutMs: config.turn.maxAllocationLifetime },
+      }),
     );
   }
   let pool: WorkerPool | undefined;

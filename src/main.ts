@@ -8,12 +8,14 @@ import { checkUsage, runCheck } from './cli/check.ts';
 import { hashPasswordUsage, runHashPassword } from './cli/hash-password.ts';
 import { runStart, startUsage } from './cli/start.ts';
 import { runStun, stunUsage } from './cli/stun.ts';
+import { runTurnCredentials, turnCredentialsUsage } from './cli/turn-credentials.ts';
 
 const commands: Record<string, (argv: readonly string[], io: CommandIo) => Promise<number>> = {
   start: runStart,
   check: runCheck,
   stun: runStun,
   'hash-password': runHashPassword,
+  'turn-credentials': runTurnCredentials,
   blacklist: runBlacklist,
   whitelist: runWhitelist,
 };
@@ -25,6 +27,7 @@ function usage(): string {
     `  ${checkUsage}`,
     `  ${stunUsage}`,
     `  ${hashPasswordUsage}`,
+    `  ${turnCredentialsUsage}`,
     `  ${blacklistUsage}`,
     `  ${whitelistUsage}`,
     '  pbxgate --version',

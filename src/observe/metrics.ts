@@ -11,6 +11,13 @@ export interface Metrics {
   readonly stunResponses: Counter<'transport' | 'outcome'>;
   readonly stunDropped: Counter<'transport' | 'reason'>;
   readonly stunConnections: Gauge<'transport'>;
+  readonly turnAllocations: Gauge<'transport'>;
+  readonly turnPermissions: Gauge;
+  readonly turnChannels: Gauge;
+  readonly turnRequests: Counter<'method' | 'code'>;
+  readonly turnRelayedBytes: Counter<'transport' | 'direction'>;
+  readonly turnRelayedPackets: Counter<'transport' | 'direction'>;
+  readonly turnDropped: Counter<'reason'>;
 }
 
 /** A fresh registry per gateway (tests run several in one process). */
@@ -59,6 +66,50 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Open STUN TCP/TLS connections',
       labelNames: ['transport'],
       registers,
+    }),
+    // TURN: never labelled by username (REST usernames are new every time: unbounded series).
+    turnAllocations: new Gauge({
+      name: 'pbxgate_turn_allocations',
+      help: 'TURN allocations now, by the client transport',
+      labelNames: ['transport'],
+      registers,
+    }),
+    turnPermissions: new Gauge({
+      name: 'pbxgate_turn_permissions',
+      help: 'TURN permissions now (peer IPs across all allocations)',
+      registers,
+    }),
+    turnChannels: new Gauge({
+      name: 'pbxgate_turn_channels',
+      help: 'TURN channel bindings now',
+      registers,
+    }),
+    turnRequests: new Counter({
+      name: 'pbxgate_turn_requests_total',
+      help: 'TURN requests answered, by method and response code (ok for a success)',
+      labelNames: ['method', 'code'],
+      registers,
+    }),
+    turnRelayedBytes: new Counter({
+      name: 'pbxgate_turn_relayed_bytes_total',
+      help: 'Application bytes relayed, by client transport and direction (to-peer, to-client)',
+      labelNames: ['transport', 'direction'],
+      registers,
+      collect: flushTallies,
+    }),
+    turnRelayedPackets: new Counter({
+      name: 'pbxgate_turn_relayed_packets_total',
+      help: 'Packets relayed, by client transport and direction (to-peer, to-client)',
+      labelNames: ['transport', 'direction'],
+      registers,
+      collect: flushTallies,
+    }),
+    turnDropped: new Counter({
+      name: 'pbxgate_turn_dropped_total',
+      help: 'Relay data dropped, by reason (no-permission, peer-denied, rate-limit, no-allocation, malformed)',
+      labelNames: ['reason'],
+      registers,
+      collect: flushTallies,
     }),
   };
 }

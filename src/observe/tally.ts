@@ -6,6 +6,7 @@ import type { Counter } from 'prom-client';
 
 export interface Tally {
   inc(): void;
+  add(n: number): void;
 }
 
 interface Entry {
@@ -25,6 +26,9 @@ export function tallyOf<L extends string>(counter: Counter<L>, labels: Record<L,
   return {
     inc() {
       entry.count++;
+    },
+    add(n) {
+      entry.count += n;
     },
   };
 }

@@ -11,6 +11,7 @@ import { writeText } from './attributes/text.ts';
 import { type StunServerDeps, createStunObserver } from './observer.ts';
 import { serveStunStream } from './stream.ts';
 import { createUdpSet } from './udp.ts';
+import type { TurnService } from '../turn/service.ts';
 
 export interface StunServerConfig {
   readonly listen: readonly ListenUrl[];
@@ -26,10 +27,18 @@ export interface StunServer extends Part {
 export const STREAM_IDLE_TIMEOUT_MS = 30_000;
 export const STREAM_MAX_MESSAGE_BYTES = 4096;
 
+/** With TURN, a stream carries ChannelData and Send indications up to 64 KiB. */
+const TURN_STREAM_MAX_MESSAGE_BYTES = 65_536 + 36;
+
 export function createStunServer(
   config: StunServerConfig,
-  deps: StunServerDeps & { readonly tls?: TlsHolder | undefined },
+  deps: StunServerDeps & {
+    readonly tls?: TlsHolder | undefined;
+    /** TURN on the same listeners; its allocations keep TCP/TLS connections open this long idle. */
+    readonly turn?: { readonly service: TurnService; readonly idleTimeoutMs: number } | undefined;
+  },
 ): StunServer {
+  const turn = deps.turn?.service;
   const software = config.software === undefined ? undefined : writeText(config.software);
   const udpSets: ReturnType<typeof createUdpSet>[] = [];
   const streams: { server: Server; url: ListenUrl }[] = [];
@@ -46,6 +55,7 @@ export function createStunServer(
           alternate: config.alternate && family === alternateFamily ? config.alternate : undefined,
           software,
           observer: createStunObserver('udp', deps),
+          turn,
         }),
       );
       continue;
@@ -56,8 +66,10 @@ export function createStunServer(
       transport,
       software,
       observer,
-      maxMessageBytes: STREAM_MAX_MESSAGE_BYTES,
-      idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS,
+      maxMessageBytes:
+        turn === undefined ? STREAM_MAX_MESSAGE_BYTES : TURN_STREAM_MAX_MESSAGE_BYTES,
+      idleTimeoutMs: deps.turn?.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS,
+      turn,
     };
     const gauge = deps.metrics.stunConnections.labels(transport);
     const onConnection = (socket: Socket): void => {

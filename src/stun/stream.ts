@@ -5,6 +5,8 @@ import { transportAddressOf } from './attributes/address.ts';
 import { answerStun } from './answer.ts';
 import type { BindingContext, StunTransport } from './binding.ts';
 import { frameStunMessage } from './framing.ts';
+import { frameTurnStream } from '../turn/stream-framing.ts';
+import type { TurnLink, TurnService } from '../turn/service.ts';
 import type { StunObserver } from './observer.ts';
 
 export interface StreamOptions {
@@ -15,6 +17,8 @@ export interface StreamOptions {
   readonly maxMessageBytes: number;
   /** RFC 8489 §6.2.2 leaves idle connections to the server; we close after this. */
   readonly idleTimeoutMs: number;
+  /** TURN on the same connections: ChannelData and every method but Binding go there. */
+  readonly turn?: TurnService | undefined;
 }
 
 /** Serves one accepted connection until the client closes, idles out or sends something malformed. */
@@ -32,6 +36,20 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
     software: options.software,
   };
   let pending: Buffer | undefined;
+  const { turn } = options;
+  const link: TurnLink | undefined =
+    turn === undefined
+      ? undefined
+      : {
+          transport: options.transport,
+          client: context.source,
+          server: context.local ?? transportAddressOf('0.0.0.0', 0),
+          send: (bytes) => {
+            socket.write(bytes);
+          },
+        };
+  if (turn !== undefined && link !== undefined) socket.once('close', () => { turn.closed(link); });
+  const frame = turn === undefined ? frameStunMessage : frameTurnStream;
   socket.setNoDelay(true);
   socket.setTimeout(options.idleTimeoutMs, () => socket.destroy());
   socket.on('error', () => socket.destroy());
@@ -40,20 +58,28 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
       let bytes = pending ? Buffer.concat([pending, chunk]) : chunk;
       pending = undefined;
       for (;;) {
-        const frame = frameStunMessage(bytes);
-        if (frame.kind === 'incomplete') {
-          if (bytes.length + frame.needed > options.maxMessageBytes) {
+        const framed = frame(bytes);
+        if (framed.kind === 'incomplete') {
+          if (bytes.length + framed.needed > options.maxMessageBytes) {
             refuse('stun.too-large');
             return;
           }
           if (bytes.length > 0) pending = Buffer.from(bytes); // copy: the chunk is not ours to keep
           return;
         }
-        if (frame.kind === 'malformed') {
-          refuse(frame.reason);
+        if (framed.kind === 'malformed') {
+          const { reason } = framed;
+          refuse(
+            reason === 'turn.channel-number' || reason === 'turn.not-turn'
+              ? 'stun.not-stun'
+              : reason,
+          );
           return;
         }
-        const answer = answerStun(bytes.subarray(0, frame.size), context);
+        const message = bytes.subarray(0, framed.size);
+        bytes = bytes.subarray(framed.size);
+        if (turn !== undefined && link !== undefined && turn.handle(message, link)) continue;
+        const answer = answerStun(message, context);
         if (answer.kind === 'drop') {
           if (answer.reason !== 'stun.not-a-request') {
             refuse(answer.reason);
@@ -64,7 +90,6 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
           socket.write(answer.bytes);
           observer.answered(answer);
         }
-        bytes = bytes.subarray(frame.size);
       }
     } catch (err) {
       observer.threw(err, remoteIp);

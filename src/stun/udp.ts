@@ -9,6 +9,7 @@ import { answerStun } from './answer.ts';
 import type { AlternateSet, BindingContext } from './binding.ts';
 import { type TransportAddress, transportAddressOf } from './attributes/address.ts';
 import type { StunObserver } from './observer.ts';
+import type { TurnLink, TurnService } from '../turn/service.ts';
 
 export interface UdpSetOptions {
   readonly host: string;
@@ -17,6 +18,8 @@ export interface UdpSetOptions {
   readonly alternate: { readonly address: string; readonly port: number } | undefined;
   readonly software: Uint8Array | undefined;
   readonly observer: StunObserver;
+  /** TURN on the same sockets (RFC 8656 §3): it takes what is not a Binding. */
+  readonly turn?: TurnService | undefined;
 }
 
 interface Endpoint {
@@ -102,6 +105,19 @@ function handleDatagram(
   const { observer } = options;
   if (observer.blocked(from.address)) return;
   try {
+    const { turn } = options;
+    if (turn !== undefined) {
+      const { socket, local } = endpoint;
+      const link: TurnLink = {
+        transport: 'udp',
+        client: transportAddressOf(from.address, from.port),
+        server: local,
+        send: (bytes) => {
+          socket.send(bytes, from.port, from.address);
+        },
+      };
+      if (turn.handle(datagram, link)) return;
+    }
     const context: BindingContext = {
       transport: 'udp',
       source: transportAddressOf(from.address, from.port),

@@ -1,0 +1,68 @@
+// The TURN part from the `turn:` config: credentials, nonces, peer policy and relay ports, wired to
+// the gateway's fraud sink and metrics. It runs on the STUN listeners (stun/server.ts hands it its
+// traffic), so it has no sockets of its own besides the relays.
+
+import type { TurnConfig } from '../config/schema-turn.ts';
+import { PbxgateError } from '../errors.ts';
+import type { Suspicious } from '../fraud/suspicious.ts';
+import type { Logger } from '../observe/log.ts';
+import type { Metrics } from '../observe/metrics.ts';
+import { writeText } from '../stun/attributes/text.ts';
+import { createTurnCredentials } from './credentials.ts';
+import { createNonceIssuer } from './nonce.ts';
+import { createPeerPolicy } from './peer-policy.ts';
+import { createRelayOpener } from './relay.ts';
+import { type TurnService, createTurnService } from './service.ts';
+
+export interface TurnPartDeps {
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly suspicious: Suspicious;
+  /** The STUN UDP listen hosts: a wildcard relay address advertises the first specific one. */
+  readonly stunHosts: readonly string[];
+  readonly software: string | undefined;
+}
+
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+export function createTurnPart(config: TurnConfig, deps: TurnPartDeps): TurnService {
+  const { relay } = config;
+  const specific = deps.stunHosts.find((host) => !isWildcard(host));
+  if (isWildcard(relay.address) && relay.external === undefined && specific === undefined) {
+    throw new PbxgateError(
+      'PBX_ERR_CONFIG',
+      'turn.relay: with relay.address and every stun.listen address a wildcard, set turn.relay.external ' +
+        '(the address clients are told to send to)',
+    );
+  }
+  const fallback = specific ?? '127.0.0.1';
+  return createTurnService({
+    auth: {
+      realm: config.realm,
+      credentials: createTurnCredentials({
+        realm: config.realm,
+        accounts: config.accounts,
+        sharedSecrets: config.sharedSecret,
+      }),
+      nonces: createNonceIssuer({ lifetimeMs: config.nonceLifetime }),
+      reply: { software: deps.software === undefined ? undefined : writeText(deps.software) },
+    },
+    policy: createPeerPolicy({ denied: config.deniedPeers, allowed: config.allowedPeers }),
+    relays: createRelayOpener(
+      { address: relay.address, external: relay.external, ports: relay.ports },
+      () => fallback,
+    ),
+    limits: {
+      allocationLifetimeMs: config.allocationLifetime,
+      maxAllocationLifetimeMs: config.maxAllocationLifetime,
+      maxAllocationsPerUser: config.maxAllocationsPerUser,
+      maxAllocations: config.maxAllocations,
+      maxBytesPerSecond: config.maxBytesPerSecond,
+    },
+    suspicious: deps.suspicious,
+    metrics: deps.metrics,
+    log: deps.log,
+  });
+}

@@ -1,0 +1,155 @@
+// Relayed transport addresses (RFC 8656 §7.2): a UDP socket per allocation and family, on a random
+// port of `turn.relay.ports` (RFC 8656 §7.2 asks for random ports, against port prediction), even
+// when EVEN-PORT asks, with the next port held for a RESERVATION-TOKEN when its R bit is set.
+
+import { randomBytes, randomInt } from 'node:crypto';
+import { type Socket, createSocket } from 'node:dgram';
+import type { PortRange } from '../config/schema-turn.ts';
+import type { TransportAddress } from '../stun/attributes/address.ts';
+import type { RelayHandle } from './allocation.ts';
+
+/** How long a reserved port waits for its Allocate with RESERVATION-TOKEN (RFC 8656 §7.2: ~30 s). */
+export const RESERVATION_MS = 30_000;
+/** Random picks before giving up (508): a nearly full range is a capacity problem, not bad luck. */
+const ATTEMPTS = 40;
+
+export type PeerData = (data: Buffer, peer: TransportAddress) => void;
+
+export interface RelayRequest {
+  readonly family: 4 | 6;
+  readonly even: boolean;
+  readonly reserveNext: boolean;
+}
+
+export interface OpenedRelay {
+  readonly handle: RelayHandle;
+  readonly reservationToken: Buffer | undefined;
+}
+
+export interface RelayOpener {
+  /** A relay socket, or undefined when no port is free (the server answers 508). */
+  open(request: RelayRequest, onData: PeerData): Promise<OpenedRelay | undefined>;
+  /** The socket reserved under `token` (RFC 8656 §7.2), or undefined when unknown or expired. */
+  claim(token: Uint8Array, onData: PeerData): RelayHandle | undefined;
+  families(): readonly (4 | 6)[];
+  close(): void;
+}
+
+export interface RelayConfig {
+  /** Local address the relay sockets bind to: an IPv4, an IPv6, or `::` for both families. */
+  readonly address: string;
+  /** Advertised in XOR-RELAYED-ADDRESS instead of the bound address (1:1 NAT). */
+  readonly external: string | undefined;
+  readonly ports: PortRange;
+}
+
+function bindAddress(config: RelayConfig, family: 4 | 6): string | undefined {
+  const isV6 = config.address.includes(':');
+  if (config.address === '::') return family === 6 ? '::' : '0.0.0.0';
+  if (isV6) return family === 6 ? config.address : undefined;
+  return family === 4 ? config.address : undefined;
+}
+
+function bind(family: 4 | 6, address: string, port: number): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
+    socket.once('error', () => {
+      socket.close();
+      resolve(undefined);
+    });
+    socket.bind({ address, port, exclusive: true }, () => {
+      socket.removeAllListeners('error');
+      socket.on('error', () => undefined); // ICMP errors on send must not end the process
+      resolve(socket);
+    });
+  });
+}
+
+function unmapped(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+export function createRelayOpener(config: RelayConfig, localFallback: () => string): RelayOpener {
+  const reservations = new Map<string, { socket: Socket; family: 4 | 6; timer: NodeJS.Timeout }>();
+  const advertised = (family: 4 | 6, socket: Socket): TransportAddress => {
+    const port = socket.address().port;
+    const external = config.external;
+    if (external !== undefined && external.includes(':') === (family === 6)) {
+      return { family, address: external, port };
+    }
+    const bound = socket.address().address;
+    const address = bound === '0.0.0.0' || bound === '::' ? localFallback() : bound;
+    return { family, address, port };
+  };
+  const handleOf = (family: 4 | 6, socket: Socket, onData: PeerData): RelayHandle => {
+    socket.on('message', (data, from) => {
+      const address = unmapped(from.address);
+      onData(data, { family: address.includes(':') ? 6 : 4, address, port: from.port });
+    });
+    return {
+      address: advertised(family, socket),
+      send(data, peer) {
+        socket.send(data, peer.port, peer.address);
+      },
+      close() {
+        socket.close();
+      },
+    };
+  };
+  const pick = (even: boolean): number => {
+    const { min, max } = config.ports;
+    const port = randomInt(min, max + 1);
+    return even && port % 2 === 1 ? (port + 1 <= max ? port + 1 : port - 1) : port;
+  };
+  return {
+    async open(request, onData) {
+      const address = bindAddress(config, request.family);
+      if (address === undefined) return undefined;
+      for (let i = 0; i < ATTEMPTS; i++) {
+        const port = pick(request.even || request.reserveNext);
+        if (port < config.ports.min) continue;
+        const socket = await bind(request.family, address, port);
+        if (socket === undefined) continue;
+        if (!request.reserveNext)
+          return { handle: handleOf(request.family, socket, onData), reservationToken: undefined };
+        if (port + 1 > config.ports.max) {
+          socket.close();
+          continue;
+        }
+        const next = await bind(request.family, address, port + 1);
+        if (next === undefined) {
+          socket.close();
+          continue;
+        }
+        const token = randomBytes(8);
+        const key = token.toString('hex');
+        const timer = setTimeout(() => {
+          reservations.delete(key);
+          next.close();
+        }, RESERVATION_MS);
+        timer.unref();
+        reservations.set(key, { socket: next, family: request.family, timer });
+        return { handle: handleOf(request.family, socket, onData), reservationToken: token };
+      }
+      return undefined;
+    },
+    claim(token, onData) {
+      const key = Buffer.from(token).toString('hex');
+      const reserved = reservations.get(key);
+      if (reserved === undefined) return undefined;
+      reservations.delete(key);
+      clearTimeout(reserved.timer);
+      return handleOf(reserved.family, reserved.socket, onData);
+    },
+    families() {
+      return ([4, 6] as const).filter((family) => bindAddress(config, family) !== undefined);
+    },
+    close() {
+      for (const { socket, timer } of reservations.values()) {
+        clearTimeout(timer);
+        socket.close();
+      }
+      reservations.clear();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// Building TURN responses (RFC 8656 §7-§11): success and error responses of the request's method,
+// signed with the allocation's key when the request was authenticated, FINGERPRINT when it had one.
+// Error reasons are the fixed IANA phrases: nothing from the request is echoed (CVE-2026-104074).
+
+import { Attr, StunClass } from '../stun/constants.ts';
+import { type AttributeValue, encodeStunMessage } from '../stun/encode.ts';
+import { stunType } from '../stun/header.ts';
+import { type StunMessage, findAttribute } from '../stun/message.ts';
+import { writeErrorCode } from '../stun/attributes/error-code.ts';
+import { writeText } from '../stun/attributes/text.ts';
+import { writeUnknownAttributes } from '../stun/attributes/unknown.ts';
+
+export interface Signing {
+  readonly key: Uint8Array;
+  /** MESSAGE-INTEGRITY-SHA256 when the request used it, else MESSAGE-INTEGRITY. */
+  readonly algorithm: 'sha1' | 'sha256';
+}
+
+export interface ReplyContext {
+  readonly software: Uint8Array | undefined;
+}
+
+function finish(
+  request: StunMessage,
+  cls: (typeof StunClass)[keyof typeof StunClass],
+  attributes: AttributeValue[],
+  context: ReplyContext,
+  signing: Signing | undefined,
+): Buffer {
+  if (context.software !== undefined)
+    attributes.push({ type: Attr.software, value: context.software });
+  return encodeStunMessage({
+    type: stunType(request.method, cls),
+    transactionId: request.transactionId,
+    attributes,
+    ...(signing === undefined ? {} : { integrity: signing }),
+    fingerprint: findAttribute(request, Attr.fingerprint) !== undefined,
+  });
+}
+
+export function successReply(
+  request: StunMessage,
+  attributes: AttributeValue[],
+  context: ReplyContext,
+  signing: Signing | undefined,
+): Buffer {
+  return finish(request, StunClass.success, attributes, context, signing);
+}
+
+export function errorReply(
+  request: StunMessage,
+  code: number,
+  context: ReplyContext,
+  options: {
+    readonly signing?: Signing | undefined;
+    readonly extra?: readonly AttributeValue[];
+  } = {},
+): Buffer {
+  const attributes: AttributeValue[] = [{ type: Attr.errorCode, value: writeErrorCode(code) }];
+  if (options.extra) attributes.push(...options.extra);
+  return finish(request, StunClass.error, attributes, context, options.signing);
+}
+
+/** 401 / 438: REALM and a fresh NONCE, unsigned (RFC 8489 §9.2.4). */
+export function challengeReply(
+  request: StunMessage,
+  code: 401 | 438,
+  realm: string,
+  nonce: string,
+  context: ReplyContext,
+): Buffer {
+  return errorReply(request, code, context, {
+    extra: [
+      { type: Attr.realm, value: writeText(realm) },
+      { type: Attr.nonce, value: writeText(nonce) },
+    ],
+  });
+}
+
+export function unknownAttributesReply(
+  request: StunMessage,
+  types: readonly number[],
+  context: ReplyContext,
+  signing: Signing | undefined,
+): Buffer {
+  return errorReply(request, 420, context, {
+    signing,
+    extra: [{ type: Attr.unknownAttributes, value: writeUnknownAttributes(types) }],
+  });
+}
