@@ -1,0 +1,295 @@
+// The TURN requests (RFC 8656 §7-§11): Allocate, Refresh, CreatePermission and ChannelBind, each
+// authenticated first, answered identically when retransmitted, refused with the RFC's code.
+
+import { Attr, StunMethod } from '../stun/constants.ts';
+import type { AttributeValue } from '../stun/encode.ts';
+import type { StunMessage } from '../stun/message.ts';
+import { writeXorAddress } from '../stun/attributes/address.ts';
+import { writeUint32 } from '../stun/attributes/scalar.ts';
+import type { Logger } from '../observe/log.ts';
+import { Allocation, type RelayHandle } from './allocation.ts';
+import { writeAddressErrorCode, writeReservationToken } from './attributes.ts';
+import { authenticate } from './auth.ts';
+import { type AllocationRegistry, type Entry, clientKey, linkKey } from './registry.ts';
+import { type Signing, errorReply, successReply, unknownAttributesReply } from './reply.ts';
+import {
+  type AllocateAsk,
+  type Refusal,
+  grantedSeconds,
+  lifetimeOf,
+  readAllocate,
+  readChannel,
+  readPeers,
+  unknownAttributes,
+} from './requests.ts';
+import type { Traffic } from './traffic.ts';
+import type { TurnLink, TurnServiceDeps } from './types.ts';
+
+const METHOD_NAMES: Readonly<Record<number, string>> = {
+  [StunMethod.allocate]: 'allocate',
+  [StunMethod.refresh]: 'refresh',
+  [StunMethod.createPermission]: 'create-permission',
+  [StunMethod.channelBind]: 'channel-bind',
+  [StunMethod.connect]: 'connect',
+  [StunMethod.connectionBind]: 'connection-bind',
+};
+
+export interface Control {
+  allocate(link: TurnLink, request: StunMessage): Promise<void>;
+  /** Refresh, CreatePermission, ChannelBind (and RFC 6062 methods, refused). */
+  onAllocation(link: TurnLink, request: StunMessage): void;
+}
+
+interface Authorized {
+  readonly key: string;
+  readonly entry: Entry | undefined;
+  readonly username: string;
+  readonly user: string;
+  readonly hmacKey: Buffer;
+  readonly signing: Signing;
+}
+
+export function createControl(
+  deps: TurnServiceDeps,
+  registry: AllocationRegistry,
+  traffic: Traffic,
+  now: () => number,
+  log: Logger,
+): Control {
+  const { metrics, limits } = deps;
+  const reply = deps.auth.reply;
+  /** 5-tuples whose Allocate is opening its relay: a retransmission meanwhile is dropped. */
+  const opening = new Set<string>();
+  const lifetimeDefault = limits.allocationLifetimeMs / 1000;
+  const lifetimeMax = limits.maxAllocationLifetimeMs / 1000;
+
+  const answer = (
+    link: TurnLink,
+    request: StunMessage,
+    bytes: Uint8Array,
+    code: number | 'ok',
+  ): void => {
+    metrics.turnRequests.inc({
+      method: METHOD_NAMES[request.method] ?? 'other',
+      code: String(code),
+    });
+    link.send(bytes);
+  };
+  const refuse = (
+    link: TurnLink,
+    request: StunMessage,
+    refusal: Refusal,
+    signing: Signing,
+  ): void => {
+    if (refusal.code === 403) deps.suspicious(link.client.address, 'turn.peer-denied');
+    answer(link, request, errorReply(request, refusal.code, reply, { signing }), refusal.code);
+  };
+  const succeed = (
+    link: TurnLink,
+    request: StunMessage,
+    allocation: Allocation,
+    attributes: AttributeValue[],
+    signing: Signing,
+  ): void => {
+    const bytes = successReply(request, attributes, reply, signing);
+    allocation.remember(request.transactionId, bytes);
+    answer(link, request, bytes, 'ok');
+  };
+
+  /**
+   * Authentication (with the allocation's user, when there is one), the answer to a retransmission,
+   * and 420 for unknown attributes: undefined when the request was answered here.
+   */
+  const authorize = (link: TurnLink, request: StunMessage): Authorized | undefined => {
+    const key = linkKey(link);
+    const entry = registry.get(key);
+    const auth = authenticate(
+      request,
+      deps.auth,
+      clientKey(link),
+      now(),
+      entry?.allocation.username,
+    );
+    if (auth.kind === 'refused') {
+      if (auth.suspicious !== undefined) deps.suspicious(link.client.address, auth.suspicious);
+      answer(link, request, auth.bytes, auth.code);
+      return undefined;
+    }
+    const again = entry?.allocation.answeredBefore(request.transactionId);
+    if (again !== undefined) {
+      link.send(again);
+      return undefined;
+    }
+    const unknown = unknownAttributes(request);
+    if (unknown.length > 0) {
+      answer(link, request, unknownAttributesReply(request, unknown, reply, auth.signing), 420);
+      return undefined;
+    }
+    return {
+      key,
+      entry,
+      username: auth.username,
+      user: auth.user,
+      hmacKey: auth.key,
+      signing: auth.signing,
+    };
+  };
+
+  const openRelays = async (
+    key: string,
+    ask: AllocateAsk,
+  ): Promise<{ relays: RelayHandle[]; token: Buffer | undefined }> => {
+    const onData = traffic.fromPeer(key);
+    const relays: RelayHandle[] = [];
+    let token: Buffer | undefined;
+    if (ask.token !== undefined) {
+      const claimed = deps.relays.claim(ask.token, onData);
+      if (claimed !== undefined) relays.push(claimed);
+      return { relays, token };
+    }
+    for (const [index, family] of ask.families.entries()) {
+      const first = index === 0;
+      const opened = await deps.relays.open(
+        { family, even: first && ask.even, reserveNext: first && ask.reserveNext },
+        onData,
+      );
+      if (opened === undefined) break;
+      relays.push(opened.handle);
+      token ??= opened.reservationToken;
+    }
+    return { relays, token };
+  };
+
+  const allocate = async (link: TurnLink, request: StunMessage): Promise<void> => {
+    const authorized = authorize(link, request);
+    if (authorized === undefined) return;
+    const { key, signing } = authorized;
+    // RFC 8656 §7.2: a second Allocate on the 5-tuple (not a retransmission: that was answered).
+    if (authorized.entry !== undefined) {
+      refuse(link, request, { kind: 'error', code: 437 }, signing);
+      return;
+    }
+    if (opening.has(key)) return;
+    const ask = readAllocate(request, deps.relays.families());
+    if (ask.kind === 'error') {
+      refuse(link, request, ask, signing);
+      return;
+    }
+    if (
+      registry.countFor(authorized.user) >= limits.maxAllocationsPerUser ||
+      registry.size >= limits.maxAllocations
+    ) {
+      refuse(link, request, { kind: 'error', code: 486 }, signing);
+      return;
+    }
+    opening.add(key);
+    let opened: { relays: RelayHandle[]; token: Buffer | undefined };
+    try {
+      opened = await openRelays(key, ask);
+    } finally {
+      opening.delete(key);
+    }
+    const { relays, token } = opened;
+    if (relays.length === 0 || registry.get(key) !== undefined) {
+      for (const relay of relays) relay.close();
+      refuse(link, request, { kind: 'error', code: 508 }, signing);
+      return;
+    }
+    const seconds = grantedSeconds(ask.lifetimeSeconds, lifetimeDefault, lifetimeMax);
+    const allocation = new Allocation({
+      key,
+      tuple: { transport: link.transport, client: link.client, server: link.server },
+      username: authorized.username,
+      user: authorized.user,
+      hmacKey: authorized.hmacKey,
+      relays,
+      expiresAt: now() + seconds * 1000,
+    });
+    registry.add(allocation, link);
+    const attributes: AttributeValue[] = relays.map((relay) => ({
+      type: Attr.xorRelayedAddress,
+      value: writeXorAddress(relay.address, request.transactionId),
+    }));
+    if (ask.additional && !relays.some((relay) => relay.address.family === 6)) {
+      attributes.push({ type: Attr.addressErrorCode, value: writeAddressErrorCode(0x02, 440) });
+    }
+    attributes.push({ type: Attr.lifetime, value: writeUint32(seconds) });
+    if (token !== undefined)
+      attributes.push({ type: Attr.reservationToken, value: writeReservationToken(token) });
+    attributes.push({
+      type: Attr.xorMappedAddress,
+      value: writeXorAddress(link.client, request.transactionId),
+    });
+    log.debug({ client: link.client.address, transport: link.transport, seconds }, 'allocated');
+    succeed(link, request, allocation, attributes, signing);
+  };
+
+  /** The attributes of a successful answer, or a refusal; the allocation is changed on success. */
+  const change = (
+    request: StunMessage,
+    entry: Entry,
+    key: string,
+  ): AttributeValue[] | Refusal | 'deleted' => {
+    const { allocation } = entry;
+    const at = now();
+    const families = allocation.relays.map((relay) => relay.address.family);
+    switch (request.method) {
+      case StunMethod.refresh: {
+        const asked = lifetimeOf(request);
+        if (asked === 'bad') return { kind: 'error', code: 400 };
+        if (asked === 0) {
+          registry.remove(key);
+          return 'deleted';
+        }
+        const seconds = grantedSeconds(asked, lifetimeDefault, lifetimeMax);
+        allocation.expiresAt = at + seconds * 1000;
+        return [{ type: Attr.lifetime, value: writeUint32(seconds) }];
+      }
+      case StunMethod.createPermission: {
+        const peers = readPeers(request, deps.policy, families);
+        if (!Array.isArray(peers)) return peers;
+        for (const peer of peers) allocation.permit(peer.address, at);
+        return [];
+      }
+      case StunMethod.channelBind: {
+        const channel = readChannel(request);
+        if (typeof channel !== 'number') return channel;
+        const peers = readPeers(request, deps.policy, families);
+        if (!Array.isArray(peers)) return peers;
+        const [peer] = peers;
+        if (peer === undefined || peers.length > 1 || allocation.bind(channel, peer, at) !== 'ok') {
+          return { kind: 'error', code: 400 };
+        }
+        return [];
+      }
+      default:
+        // RFC 6062 Connect / ConnectionBind: TCP relaying is not offered (Allocate answers 442).
+        return { kind: 'error', code: 400 };
+    }
+  };
+
+  const onAllocation = (link: TurnLink, request: StunMessage): void => {
+    const authorized = authorize(link, request);
+    if (authorized === undefined) return;
+    const { entry, signing, key } = authorized;
+    if (entry === undefined) {
+      refuse(link, request, { kind: 'error', code: 437 }, signing);
+      return;
+    }
+    const result = change(request, entry, key);
+    if (result === 'deleted') {
+      answer(
+        link,
+        request,
+        successReply(request, [{ type: Attr.lifetime, value: writeUint32(0) }], reply, signing),
+        'ok',
+      );
+    } else if (Array.isArray(result)) {
+      succeed(link, request, entry.allocation, result, signing);
+    } else {
+      refuse(link, request, result, signing);
+    }
+  };
+
+  return { allocate, onAllocation };
+}

@@ -1,0 +1,153 @@
+// The relayed data (RFC 8656 §10-§12): Send indications and ChannelData from clients to peers,
+// peer datagrams back as ChannelData or Data indications. Only to permitted peers, within the
+// allocation's byte rate; everything dropped is counted by reason.
+
+import { randomFillSync } from 'node:crypto';
+import { Attr, StunClass, StunMethod } from '../stun/constants.ts';
+import { encodeStunMessage } from '../stun/encode.ts';
+import { stunType } from '../stun/header.ts';
+import type { StunMessage } from '../stun/message.ts';
+import { type TransportAddress, writeXorAddress } from '../stun/attributes/address.ts';
+import { type Tally, tallyOf } from '../observe/tally.ts';
+import { decodeChannelData, encodeChannelData } from './channel-data.ts';
+import { type AllocationRegistry, type Entry, linkKey } from './registry.ts';
+import type { PeerData } from './relay.ts';
+import { readSend } from './requests.ts';
+import type { TurnLink, TurnServiceDeps } from './types.ts';
+
+export interface Traffic {
+  /** The handler of a relay socket: data from a peer of the allocation `key`. */
+  fromPeer(key: string): PeerData;
+  onSend(link: TurnLink, indication: StunMessage): void;
+  onChannelData(bytes: Uint8Array, link: TurnLink): void;
+  drop(reason: string): void;
+}
+
+type Direction = 'to-peer' | 'to-client';
+
+export function createTraffic(
+  deps: TurnServiceDeps,
+  registry: AllocationRegistry,
+  now: () => number,
+): Traffic {
+  const { metrics, limits } = deps;
+  const tallies = new Map<string, Tally>();
+  const tally = (name: string, make: () => Tally): Tally => {
+    let found = tallies.get(name);
+    if (found === undefined) {
+      found = make();
+      tallies.set(name, found);
+    }
+    return found;
+  };
+  const drop = (reason: string): void => {
+    tally(`drop|${reason}`, () => tallyOf(metrics.turnDropped, { reason })).inc();
+  };
+  const count = (entry: Entry, direction: Direction, bytes: number): void => {
+    const transport = entry.allocation.tuple.transport;
+    const labels = { transport, direction };
+    tally(`b|${transport}|${direction}`, () => tallyOf(metrics.turnRelayedBytes, labels)).add(
+      bytes,
+    );
+    tally(`p|${transport}|${direction}`, () => tallyOf(metrics.turnRelayedPackets, labels)).inc();
+  };
+  /** False when the allocation is over its byte rate this second (then the data is dropped). */
+  const withinRate = (entry: Entry, bytes: number, at: number): boolean => {
+    if (limits.maxBytesPerSecond <= 0) return true;
+    if (at - entry.windowStart >= 1000) {
+      entry.windowStart = at;
+      entry.windowBytes = 0;
+    }
+    if (entry.windowBytes + bytes > limits.maxBytesPerSecond) return false;
+    entry.windowBytes += bytes;
+    return true;
+  };
+  /** Whether `entry` may exchange `bytes` with `peer` now (RFC 8656 §9: per peer IP). */
+  const admits = (entry: Entry, peer: TransportAddress, bytes: number, at: number): boolean => {
+    if (!entry.allocation.isPermitted(peer.address, at)) {
+      drop('no-permission');
+      return false;
+    }
+    if (!withinRate(entry, bytes, at)) {
+      drop('rate-limit');
+      return false;
+    }
+    return true;
+  };
+  const toPeer = (entry: Entry, peer: TransportAddress, data: Uint8Array, at: number): void => {
+    const relay = entry.allocation.relayFor(peer.family);
+    if (relay === undefined) {
+      drop('family');
+      return;
+    }
+    if (!admits(entry, peer, data.length, at)) return;
+    relay.send(data, peer);
+    count(entry, 'to-peer', data.length);
+  };
+
+  return {
+    drop,
+    fromPeer: (key) => (data, peer) => {
+      const entry = registry.get(key);
+      if (entry === undefined) return;
+      const at = now();
+      if (!admits(entry, peer, data.length, at)) return;
+      const { link } = entry;
+      const binding = entry.allocation.channelFor(peer, at);
+      if (binding !== undefined) {
+        // RFC 8656 §12.5: padded to 4 bytes over TCP/TLS.
+        link.send(encodeChannelData(binding.channel, data, link.transport !== 'udp'));
+      } else {
+        const transactionId = randomFillSync(new Uint8Array(12));
+        link.send(
+          encodeStunMessage({
+            type: stunType(StunMethod.data, StunClass.indication),
+            transactionId,
+            attributes: [
+              { type: Attr.xorPeerAddress, value: writeXorAddress(peer, transactionId) },
+              { type: Attr.data, value: data },
+            ],
+          }),
+        );
+      }
+      count(entry, 'to-client', data.length);
+    },
+    onSend(link, indication) {
+      const entry = registry.get(linkKey(link));
+      if (entry === undefined) {
+        drop('no-allocation');
+        return;
+      }
+      const send = readSend(indication, deps.policy);
+      if (send === undefined) {
+        drop('malformed');
+        return;
+      }
+      if ('denied' in send) {
+        deps.suspicious(link.client.address, 'turn.peer-denied');
+        drop('peer-denied');
+        return;
+      }
+      toPeer(entry, send.peer, send.data, now());
+    },
+    onChannelData(bytes, link) {
+      const decoded = decodeChannelData(bytes, link.transport !== 'udp');
+      if (decoded.kind !== 'ok') {
+        drop('malformed');
+        return;
+      }
+      const entry = registry.get(linkKey(link));
+      if (entry === undefined) {
+        drop('no-allocation');
+        return;
+      }
+      const at = now();
+      const binding = entry.allocation.channel(decoded.value.channel, at);
+      if (binding === undefined) {
+        drop('no-channel');
+        return;
+      }
+      toPeer(entry, binding.peer, decoded.value.data, at);
+    },
+  };
+}
