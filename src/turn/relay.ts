@@ -10,6 +10,7 @@ import type { RelayHandle } from './allocation.ts';
 
 /** How long a reserved port waits for its Allocate with RESERVATION-TOKEN (RFC 8656 §7.2: ~30 s). */
 export const RESERVATION_MS = 30_000;
+const RELAY_RECEIVE_BUFFER_BYTES = 1024 * 1024;
 /** Random picks before giving up (508): a nearly full range is a capacity problem, not bad luck. */
 const ATTEMPTS = 40;
 
@@ -52,7 +53,12 @@ function bindAddress(config: RelayConfig, family: 4 | 6): string | undefined {
 
 function bind(family: 4 | 6, address: string, port: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
-    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
+    const socket = createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      ipv6Only: family === 6,
+      // One call's media: a GC pause of the gateway must not cost packets.
+      recvBufferSize: RELAY_RECEIVE_BUFFER_BYTES,
+    });
     socket.once('error', () => {
       socket.close();
       resolve(undefined);

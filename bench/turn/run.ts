@@ -1,0 +1,250 @@
+// TURN relay: the same turnutils_uclient load against coturn and pbxgate, same machine, same run,
+// each server started fresh per measurement, the order alternating by run.
+// npm run bench:turn   (knobs: RUNS=1 SCENARIOS=paced-100,flood-10,flood-50,flood-100
+//                       TRANSPORTS=udp,tcp SERVERS=coturn,pbxgate PBXGATE_ENTRY=dist/main.js)
+//
+// uclient -y pairs its sessions: a message goes client A -> A's relay -> B's relay -> client B, two
+// server forwards per delivered message. "paced" = -z 20: one 160-byte packet per 20 ms per session
+// (a G.711 call leg), 500 per session; "flood" = -z 0, 600 000 messages in all.
+// Server CPU per delivered message = the server's utime + stime over the uclient run / messages
+// received. See shared/reference/coturn-recipes.md §6 and §8 for the tool and coturn's own figures.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PASSWORD, type TurnServerName, USER, startTurnServer } from './servers.ts';
+import { pbxgateEntry } from '../stun/servers.ts';
+
+interface Scenario {
+  readonly name: string;
+  readonly sessions: number;
+  readonly messagesPerSession: number;
+  readonly gapMs: number;
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  { name: 'paced-100', sessions: 100, messagesPerSession: 500, gapMs: 20 },
+  { name: 'flood-10', sessions: 10, messagesPerSession: 60_000, gapMs: 0 },
+  { name: 'flood-50', sessions: 50, messagesPerSession: 12_000, gapMs: 0 },
+  { name: 'flood-100', sessions: 100, messagesPerSession: 6000, gapMs: 0 },
+];
+
+type Transport = 'udp' | 'tcp';
+
+interface Result {
+  readonly run: number;
+  readonly server: TurnServerName;
+  readonly scenario: string;
+  readonly transport: Transport;
+  readonly sent: number;
+  readonly received: number;
+  readonly peakPerSecond: number;
+  readonly lossPercent: number;
+  readonly microsPerMessage: number;
+}
+
+function list<T extends string>(name: string, all: readonly T[]): T[] {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === '') return [...all];
+  const picked = text.split(',').map((s) => s.trim());
+  for (const item of picked) {
+    if (!all.includes(item as T))
+      throw new Error(`${name}: "${item}" is not one of ${all.join(', ')}`);
+  }
+  return picked as T[];
+}
+
+/** Runs uclient; its output. */
+function uclient(port: number, scenario: Scenario, transport: Transport): Promise<string> {
+  const args = [
+    '-y',
+    '-c',
+    '-u',
+    USER,
+    '-w',
+    PASSWORD,
+    '-p',
+    String(port),
+    '-n',
+    String(scenario.messagesPerSession),
+    '-m',
+    String(scenario.sessions),
+    '-l',
+    '160',
+    '-z',
+    String(scenario.gapMs),
+    ...(transport === 'tcp' ? ['-t'] : []),
+    '127.0.0.1',
+  ];
+  return new Promise((done, fail) => {
+    const child = spawn('turnutils_uclient', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.once('error', fail);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done(out);
+    });
+  });
+}
+
+/** Final totals and the best one-second delivery rate from uclient's per-second progress lines. */
+function parse(output: string): { sent: number; received: number; peak: number } | undefined {
+  const progress = [
+    ...output.matchAll(
+      /^(\d+): : start_mclient: msz=\d+, tot_send_msgs=(\d+), tot_recv_msgs=(\d+)/gm,
+    ),
+  ];
+  const final = [...output.matchAll(/start_mclient: tot_send_msgs=(\d+), tot_recv_msgs=(\d+)/g)].at(
+    -1,
+  );
+  if (final === undefined) return undefined;
+  let peak = 0;
+  for (let i = 1; i < progress.length; i++) {
+    const seconds = Number(progress[i]?.[1]) - Number(progress[i - 1]?.[1]);
+    const delivered = Number(progress[i]?.[3]) - Number(progress[i - 1]?.[3]);
+    if (seconds > 0) peak = Math.max(peak, delivered / seconds);
+  }
+  return { sent: Number(final[1]), received: Number(final[2]), peak };
+}
+
+async function measure(
+  server: TurnServerName,
+  scenario: Scenario,
+  transport: Transport,
+  run: number,
+  dir: string,
+  entry: string,
+): Promise<Result> {
+  mkdirSync(dir, { recursive: true });
+  const under = await startTurnServer(server, dir, entry);
+  try {
+    const before = under.cpuTimes();
+    const output = await uclient(under.port, scenario, transport);
+    const after = under.cpuTimes();
+    const totals = parse(output);
+    if (totals === undefined)
+      throw new Error(
+        `${server} ${scenario.name}: no totals from uclient:\n${output.slice(-2000)}`,
+      );
+    const cpu = after.userMicros + after.systemMicros - before.userMicros - before.systemMicros;
+    return {
+      run,
+      server,
+      scenario: scenario.name,
+      transport,
+      sent: totals.sent,
+      received: totals.received,
+      peakPerSecond: Math.round(totals.peak),
+      lossPercent: totals.sent === 0 ? 100 : (100 * (totals.sent - totals.received)) / totals.sent,
+      microsPerMessage: totals.received === 0 ? Number.NaN : cpu / totals.received,
+    };
+  } finally {
+    await under.stop();
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? 0)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function row(cells: readonly (string | number)[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+async function main(): Promise<void> {
+  const runs = Number(process.env['RUNS'] ?? '1');
+  const servers = list<TurnServerName>('SERVERS', ['coturn', 'pbxgate']);
+  const scenarios = list(
+    'SCENARIOS',
+    SCENARIOS.map((s) => s.name),
+  ).map((name) => SCENARIOS.find((s) => s.name === name) ?? SCENARIOS[0]);
+  const transports = list<Transport>('TRANSPORTS', ['udp', 'tcp']);
+  const entryText = process.env['PBXGATE_ENTRY'];
+  const entry = entryText === undefined || entryText === '' ? pbxgateEntry : resolve(entryText);
+  const root = mkdtempSync(join(tmpdir(), 'pbxgate-bench-turn-'));
+  console.log(
+    `machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `load: turnutils_uclient -y -c -u ${USER} -w … -n <per session> -m <sessions> -l 160 -z <gap> [-t] 127.0.0.1`,
+  );
+  const results: Result[] = [];
+  try {
+    for (let run = 1; run <= runs; run++) {
+      const order = run % 2 === 1 ? servers : [...servers].reverse();
+      for (const transport of transports) {
+        for (const scenario of scenarios) {
+          for (const server of order) {
+            const result = await measure(
+              server,
+              scenario,
+              transport,
+              run,
+              join(root, `${run}-${transport}-${scenario.name}-${server}`),
+              entry,
+            );
+            results.push(result);
+            console.log(
+              `run ${run} ${transport} ${scenario.name} ${server}: sent ${result.sent}, received ${result.received}, ` +
+                `loss ${result.lossPercent.toFixed(2)} %, peak ${result.peakPerSecond}/s, ${result.microsPerMessage.toFixed(1)} µs/msg`,
+            );
+          }
+        }
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  console.log(`\nmedians over ${runs} run(s)`);
+  console.log(
+    row([
+      'transport',
+      'scenario',
+      'server',
+      'delivered/s (peak)',
+      'loss %',
+      'server µs/msg',
+      'µs/msg vs coturn',
+    ]),
+  );
+  console.log(row(['---', '---', '---', '---', '---', '---', '---']));
+  for (const transport of transports) {
+    for (const scenario of scenarios) {
+      const of = (server: TurnServerName): Result[] =>
+        results.filter(
+          (r) => r.transport === transport && r.scenario === scenario.name && r.server === server,
+        );
+      const coturnMicros = median(of('coturn').map((r) => r.microsPerMessage));
+      for (const server of servers) {
+        const rows = of(server);
+        if (rows.length === 0) continue;
+        const micros = median(rows.map((r) => r.microsPerMessage));
+        console.log(
+          row([
+            transport,
+            scenario.name,
+            server,
+            median(rows.map((r) => r.peakPerSecond)),
+            median(rows.map((r) => r.lossPercent)).toFixed(2),
+            micros.toFixed(1),
+            server === 'coturn' || !Number.isFinite(coturnMicros)
+              ? '-'
+              : `${(micros / coturnMicros).toFixed(2)}x`,
+          ]),
+        );
+      }
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,112 @@
+// The TURN servers under test (coturn and pbxgate) as child processes on free loopback ports, with
+// the same account, realm, relay range and loopback peering, started fresh for every measurement.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnLogged, stopChild } from '../support/children.ts';
+import { StunUdpClient, buildBindingRequest } from '../../src/stun/client.ts';
+import { type CpuTimes, processCpuTimes } from '../stun/proc-cpu.ts';
+import { freeLoopbackPort } from '../stun/servers.ts';
+
+export const USER = 'alice';
+export const PASSWORD = 'secret123';
+export const REALM = 'pbx.bench';
+const RELAY_MIN = 40_000;
+const RELAY_MAX = 44_999;
+const READY_TIMEOUT_MS = 15_000;
+
+export type TurnServerName = 'coturn' | 'pbxgate';
+
+export interface TurnServerUnderTest {
+  readonly name: TurnServerName;
+  readonly port: number;
+  cpuTimes(): CpuTimes;
+  stop(): Promise<void>;
+}
+
+async function waitUntilAnswering(port: number): Promise<void> {
+  const client = new StunUdpClient();
+  await client.bind('127.0.0.1');
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  try {
+    for (;;) {
+      if (performance.now() > deadline) throw new Error(`no Binding answer on ${port}`);
+      const once = { rtoMs: 200, maxSends: 1, finalWaitFactor: 1 };
+      const ok = await client
+        .transact(buildBindingRequest(), { address: '127.0.0.1', port }, once)
+        .then(() => true)
+        .catch(() => false);
+      if (ok) return;
+    }
+  } finally {
+    client.close();
+  }
+}
+
+function coturnArgs(port: number, dir: string): string[] {
+  return [
+    '-n',
+    '--listening-ip=127.0.0.1',
+    '--relay-ip=127.0.0.1',
+    `--listening-port=${port}`,
+    `--min-port=${RELAY_MIN}`,
+    `--max-port=${RELAY_MAX}`,
+    '--lt-cred-mech',
+    `--user=${USER}:${PASSWORD}`,
+    `--realm=${REALM}`,
+    '--allow-loopback-peers',
+    '--cli-password=bench-cli-password',
+    '--no-cli',
+    '--no-tls',
+    '--no-dtls',
+    `--pidfile=${join(dir, 'turnserver.pid')}`,
+    `--log-file=${join(dir, 'turnserver.log')}`,
+    '--simple-log',
+    `--userdb=${join(dir, 'turndb')}`,
+  ];
+}
+
+function pbxgateConfig(port: number): string {
+  return [
+    'stateDir: state',
+    'log: { level: warn }',
+    'stun:',
+    `  listen: [udp://127.0.0.1:${port}, tcp://127.0.0.1:${port}]`,
+    'turn:',
+    `  realm: ${REALM}`,
+    `  accounts: [{ user: ${USER}, password: ${PASSWORD} }]`,
+    `  relay: { address: 127.0.0.1, ports: ${RELAY_MIN}-${RELAY_MAX} }`,
+    '  allowedPeers: [127.0.0.1/32]',
+    '  maxAllocationsPerUser: 10000',
+    '  maxAllocations: 10000',
+    '',
+  ].join('\n');
+}
+
+export async function startTurnServer(
+  name: TurnServerName,
+  dir: string,
+  pbxgateEntry: string,
+): Promise<TurnServerUnderTest> {
+  const port = await freeLoopbackPort();
+  const logFile = join(dir, `${name}.out`);
+  let command: string;
+  let args: string[];
+  if (name === 'coturn') {
+    command = 'turnserver';
+    args = coturnArgs(port, dir);
+  } else {
+    const config = join(dir, 'pbxgate.yaml');
+    writeFileSync(config, pbxgateConfig(port));
+    command = process.execPath;
+    args = [pbxgateEntry, 'start', '--config', config];
+  }
+  const { child, pid } = await spawnLogged(command, args, { cwd: dir, logFile });
+  try {
+    await waitUntilAnswering(port);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { name, port, cpuTimes: () => processCpuTimes(pid), stop: () => stopChild(child) };
+}
