@@ -18,6 +18,7 @@ import {
   grantedSeconds,
   lifetimeOf,
   readAllocate,
+  requestedFamily,
   readChannel,
   readPeers,
   unknownAttributes,
@@ -102,7 +103,7 @@ export function createControl(
    */
   const authorize = (link: TurnLink, request: StunMessage): Authorized | undefined => {
     const key = linkKey(link);
-    const entry = registry.get(key);
+    const entry = registry.live(key, now());
     const auth = authenticate(
       request,
       deps.auth,
@@ -241,6 +242,10 @@ export function createControl(
           registry.remove(key);
           return 'deleted';
         }
+        // RFC 8656 §7.3: a family the allocation has no relay for is 443.
+        const family = requestedFamily(request);
+        if (family === 'bad') return { kind: 'error', code: 400 };
+        if (family !== undefined && !families.includes(family)) return { kind: 'error', code: 443 };
         const seconds = grantedSeconds(asked, lifetimeDefault, lifetimeMax);
         allocation.expiresAt = at + seconds * 1000;
         return [{ type: Attr.lifetime, value: writeUint32(seconds) }];

@@ -38,6 +38,14 @@ export class AllocationRegistry {
     return this.entries.get(key);
   }
 
+  /** The entry, unless its allocation has expired (then it ends now, before the sweep would). */
+  live(key: string, now: number): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || !entry.allocation.isExpired(now)) return entry;
+    this.remove(key);
+    return undefined;
+  }
+
   countFor(user: string): number {
     return this.perUser.get(user) ?? 0;
   }

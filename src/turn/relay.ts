@@ -58,6 +58,10 @@ function bind(family: 4 | 6, address: string, port: number): Promise<Socket | un
       ipv6Only: family === 6,
       // One call's media: a GC pause of the gateway must not cost packets.
       recvBufferSize: RELAY_RECEIVE_BUFFER_BYTES,
+      // Peers are IP literals (checked by the peer policy): no dns.lookup round per datagram.
+      lookup: (address, _options, callback) => {
+        callback(null, address, family);
+      },
     });
     socket.once('error', () => {
       socket.close();

@@ -44,6 +44,9 @@ const KNOWN: ReadonlySet<number> = new Set([
   Attr.useCandidate,
 ]);
 
+/** What a Send indication may carry (DONT-FRAGMENT left out on purpose, see readSend). */
+const SEND_KNOWN: ReadonlySet<number> = new Set([Attr.xorPeerAddress, Attr.data, Attr.padding]);
+
 export type Refusal = { readonly kind: 'error'; readonly code: number; readonly reason?: string };
 
 /** 420 for comprehension-required attributes we do not know (DONT-FRAGMENT included: see below). */
@@ -73,6 +76,15 @@ export function lifetimeOf(request: StunMessage): number | undefined | 'bad' {
   if (raw === undefined) return undefined;
   const seconds = readUint32(raw);
   return typeof seconds === 'number' ? seconds : 'bad';
+}
+
+/** REQUESTED-ADDRESS-FAMILY of a Refresh: 4, 6, absent, or 'bad' (unreadable or unknown). */
+export function requestedFamily(request: StunMessage): 4 | 6 | undefined | 'bad' {
+  const raw = value(request, Attr.requestedAddressFamily);
+  if (raw === undefined) return undefined;
+  const family = readAddressFamily(raw);
+  if (typeof family === 'string') return 'bad';
+  return family === 0x02 ? 6 : 4;
 }
 
 /** RFC 8656 §7.2 steps 2-7 (after authentication and the 5-tuple check). */
@@ -183,6 +195,9 @@ export function readSend(
   const peerRaw = value(request, Attr.xorPeerAddress);
   const data = value(request, Attr.data);
   if (peerRaw === undefined || data === undefined) return undefined;
+  // RFC 8656 §11.2: DONT-FRAGMENT cannot be honoured here (node sets no DF bit): discard. RFC 8489
+  // §6.3.2: an indication with an unknown comprehension-required attribute is discarded too.
+  if (unknownRequiredAttributes(request, SEND_KNOWN).length > 0) return undefined;
   const peer = readXorAddress(peerRaw, request.transactionId);
   if (isAddressProblem(peer)) return undefined;
   const verdict = policy.check(peer.address);

@@ -4,6 +4,7 @@
 
 import { StunClass, StunMethod } from '../stun/constants.ts';
 import { decodeStunMessage } from '../stun/message.ts';
+import { checkFingerprint } from '../stun/fingerprint.ts';
 import type { Part } from '../part.ts';
 import { isChannelDataStart } from './channel-data.ts';
 import { createControl } from './control.ts';
@@ -87,6 +88,11 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       if (decoded.kind !== 'ok') return false;
       const message = decoded.value;
       if (!TURN_METHODS.has(message.method) || !message.hasCookie) return false;
+      // RFC 8489 §6.3: a message whose FINGERPRINT does not verify is not STUN: discarded.
+      if (checkFingerprint(message) === 'invalid') {
+        traffic.drop('malformed');
+        return true;
+      }
       if (message.class === StunClass.indication) {
         if (message.method === StunMethod.send) traffic.onSend(link, message);
         else traffic.drop('malformed');

@@ -43,13 +43,24 @@ export function createTraffic(
   const drop = (reason: string): void => {
     tally(`drop|${reason}`, () => tallyOf(metrics.turnDropped, { reason })).inc();
   };
+  /** Per client transport and direction, made once: no label strings per packet. */
+  const counters = new Map<string, Record<Direction, { bytes: Tally; packets: Tally }>>();
+  const countersOf = (transport: string): Record<Direction, { bytes: Tally; packets: Tally }> => {
+    let found = counters.get(transport);
+    if (found === undefined) {
+      const pair = (direction: Direction): { bytes: Tally; packets: Tally } => ({
+        bytes: tallyOf(metrics.turnRelayedBytes, { transport, direction }),
+        packets: tallyOf(metrics.turnRelayedPackets, { transport, direction }),
+      });
+      found = { 'to-peer': pair('to-peer'), 'to-client': pair('to-client') };
+      counters.set(transport, found);
+    }
+    return found;
+  };
   const count = (entry: Entry, direction: Direction, bytes: number): void => {
-    const transport = entry.allocation.tuple.transport;
-    const labels = { transport, direction };
-    tally(`b|${transport}|${direction}`, () => tallyOf(metrics.turnRelayedBytes, labels)).add(
-      bytes,
-    );
-    tally(`p|${transport}|${direction}`, () => tallyOf(metrics.turnRelayedPackets, labels)).inc();
+    const counter = countersOf(entry.allocation.tuple.transport)[direction];
+    counter.bytes.add(bytes);
+    counter.packets.inc();
   };
   /** False when the allocation is over its byte rate this second (then the data is dropped). */
   const withinRate = (entry: Entry, bytes: number, at: number): boolean => {
@@ -88,9 +99,9 @@ export function createTraffic(
   return {
     drop,
     fromPeer: (key) => (data, peer) => {
-      const entry = registry.get(key);
-      if (entry === undefined) return;
       const at = now();
+      const entry = registry.live(key, at);
+      if (entry === undefined) return;
       if (!admits(entry, peer, data.length, at)) return;
       const { link } = entry;
       const binding = entry.allocation.channelFor(peer, at);
@@ -113,7 +124,7 @@ export function createTraffic(
       count(entry, 'to-client', data.length);
     },
     onSend(link, indication) {
-      const entry = registry.get(linkKey(link));
+      const entry = registry.live(linkKey(link), now());
       if (entry === undefined) {
         drop('no-allocation');
         return;
@@ -136,12 +147,12 @@ export function createTraffic(
         drop('malformed');
         return;
       }
-      const entry = registry.get(linkKey(link));
+      const at = now();
+      const entry = registry.live(linkKey(link), at);
       if (entry === undefined) {
         drop('no-allocation');
         return;
       }
-      const at = now();
       const binding = entry.allocation.channel(decoded.value.channel, at);
       if (binding === undefined) {
         drop('no-channel');
