@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   const scenarios = list(
     'SCENARIOS',
     SCENARIOS.map((s) => s.name),
-  ).map((name) => SCENARIOS.find((s) => s.name === name) ?? SCENARIOS[0]);
+  ).flatMap((name) => SCENARIOS.filter((s) => s.name === name));
   const transports = list<Transport>('TRANSPORTS', ['udp', 'tcp']);
   const entryText = process.env['PBXGATE_ENTRY'];
   const entry = entryText === undefined || entryText === '' ? pbxgateEntry : resolve(entryText);
