@@ -102,8 +102,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
         suspicious,
         tls: stunTls,
         gate: fraud,
-        turn: turn &&
-          config.turn && { service: turn, idleTimeoutMs: config.turn.maxAllocationLifetime },
+        turn: turn && { service: turn },
       }),
     );
   }

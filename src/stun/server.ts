@@ -34,8 +34,8 @@ export function createStunServer(
   config: StunServerConfig,
   deps: StunServerDeps & {
     readonly tls?: TlsHolder | undefined;
-    /** TURN on the same listeners; its allocations keep TCP/TLS connections open this long idle. */
-    readonly turn?: { readonly service: TurnService; readonly idleTimeoutMs: number } | undefined;
+    /** TURN on the same listeners (an idle TCP/TLS connection with an allocation stays open). */
+    readonly turn?: { readonly service: TurnService } | undefined;
   },
 ): StunServer {
   const turn = deps.turn?.service;
@@ -68,7 +68,7 @@ export function createStunServer(
       observer,
       maxMessageBytes:
         turn === undefined ? STREAM_MAX_MESSAGE_BYTES : TURN_STREAM_MAX_MESSAGE_BYTES,
-      idleTimeoutMs: deps.turn?.idleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS,
+      idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS,
       turn,
     };
     const gauge = deps.metrics.stunConnections.labels(transport);

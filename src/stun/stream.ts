@@ -48,10 +48,21 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
             socket.write(bytes);
           },
         };
-  if (turn !== undefined && link !== undefined) socket.once('close', () => { turn.closed(link); });
+  if (turn !== undefined && link !== undefined)
+    socket.once('close', () => {
+      turn.closed(link);
+    });
   const frame = turn === undefined ? frameStunMessage : frameTurnStream;
   socket.setNoDelay(true);
-  socket.setTimeout(options.idleTimeoutMs, () => socket.destroy());
+  // Idle connections are closed, unless they carry a TURN allocation (its lifetime bounds them).
+  const onIdle = (): void => {
+    if (turn !== undefined && link !== undefined && turn.holds(link)) {
+      socket.setTimeout(options.idleTimeoutMs, onIdle);
+      return;
+    }
+    socket.destroy();
+  };
+  socket.setTimeout(options.idleTimeoutMs, onIdle);
   socket.on('error', () => socket.destroy());
   socket.on('data', (chunk: Buffer) => {
     try {

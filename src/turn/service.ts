@@ -19,6 +19,8 @@ export interface TurnService extends Part {
   handle(bytes: Uint8Array, link: TurnLink): boolean;
   /** A TCP/TLS client connection closed: its allocation ends with it (RFC 8656 §3.1). */
   closed(link: TurnLink): void;
+  /** The link has a live allocation (an idle TCP/TLS connection carrying one stays open). */
+  holds(link: TurnLink): boolean;
   readonly allocationCount: number;
 }
 
@@ -110,6 +112,9 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
     },
     closed(link) {
       registry.remove(linkKey(link));
+    },
+    holds(link) {
+      return registry.live(linkKey(link), now()) !== undefined;
     },
     get allocationCount() {
       return registry.size;
