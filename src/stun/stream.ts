@@ -37,6 +37,11 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
   };
   let pending: Buffer | undefined;
   const { turn } = options;
+  let isCorked = false;
+  const uncork = (): void => {
+    isCorked = false;
+    socket.uncork();
+  };
   const link: TurnLink | undefined =
     turn === undefined
       ? undefined
@@ -44,7 +49,15 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
           transport: options.transport,
           client: context.source,
           server: context.local ?? transportAddressOf('0.0.0.0', 0),
+          // Relayed data comes a datagram at a time: the writes of one loop turn go out in one
+          // system call (cork until the turn ends) instead of one each. Plain TCP only: corked
+          // TLS writes cost coturn's uclient messages (test/interop/turn-uclient.test.ts).
           send: (bytes) => {
+            if (!isCorked && options.transport === 'tcp') {
+              isCorked = true;
+              socket.cork();
+              setImmediate(uncork);
+            }
             socket.write(bytes);
           },
         };
