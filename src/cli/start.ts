@@ -52,6 +52,10 @@ export async function runStart(argv: readonly string[], io: CommandIo): Promise<
   const baseDir = values.config === undefined ? process.cwd() : dirname(file);
   if (cluster.isWorker) return runWorker(config, { log, baseDir });
   const role = workers > 1 && config.proxy ? 'primary' : 'single';
+  if (workers > 1 && role === 'single') {
+    // Workers run the reverse proxy only; STUN, TURN, fraud and admin stay in one process.
+    log.warn({ workers }, '--workers ignored: the config has no proxy section');
+  }
   let gateway;
   try {
     gateway = await createGateway(config, { log, baseDir, role, workers });
