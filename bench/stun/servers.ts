@@ -70,7 +70,7 @@ function tail(file: string): string {
 }
 
 /** Polls with one Binding request at a time until the server answers. */
-async function waitUntilAnswering(
+export async function waitUntilAnswering(
   child: ChildProcess,
   port: number,
   logFile: string,

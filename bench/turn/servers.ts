@@ -4,16 +4,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnLogged, stopChild } from '../support/children.ts';
-import { StunUdpClient, buildBindingRequest } from '../../src/stun/client.ts';
 import { type CpuTimes, processCpuTimes } from '../stun/proc-cpu.ts';
-import { freeLoopbackPort } from '../stun/servers.ts';
+import { freeLoopbackPort, waitUntilAnswering } from '../stun/servers.ts';
 
 export const USER = 'alice';
 export const PASSWORD = 'secret123';
 export const REALM = 'pbx.bench';
 const RELAY_MIN = 40_000;
 const RELAY_MAX = 44_999;
-const READY_TIMEOUT_MS = 15_000;
 
 export type TurnServerName = 'coturn' | 'pbxgate';
 
@@ -22,25 +20,6 @@ export interface TurnServerUnderTest {
   readonly port: number;
   cpuTimes(): CpuTimes;
   stop(): Promise<void>;
-}
-
-async function waitUntilAnswering(port: number): Promise<void> {
-  const client = new StunUdpClient();
-  await client.bind('127.0.0.1');
-  const deadline = performance.now() + READY_TIMEOUT_MS;
-  try {
-    for (;;) {
-      if (performance.now() > deadline) throw new Error(`no Binding answer on ${port}`);
-      const once = { rtoMs: 200, maxSends: 1, finalWaitFactor: 1 };
-      const ok = await client
-        .transact(buildBindingRequest(), { address: '127.0.0.1', port }, once)
-        .then(() => true)
-        .catch(() => false);
-      if (ok) return;
-    }
-  } finally {
-    client.close();
-  }
 }
 
 function coturnArgs(port: number, dir: string): string[] {
@@ -103,7 +82,7 @@ export async function startTurnServer(
   }
   const { child, pid } = await spawnLogged(command, args, { cwd: dir, logFile });
   try {
-    await waitUntilAnswering(port);
+    await waitUntilAnswering(child, port, logFile);
   } catch (err) {
     await stopChild(child);
     throw err;

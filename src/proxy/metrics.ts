@@ -2,6 +2,7 @@
 // come only from closed sets (listener type, outcome, direction, refusal cause).
 // eslint-disable-next-line @typescript-eslint/no-restricted-imports -- metric definitions need prom-client's classes
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { flushTallies, tallyOf } from '../observe/tally.ts';
 import type { ListenerType, RefusalCause } from './protocol.ts';
 
 export type ConnectionOutcome =
@@ -30,36 +31,16 @@ const FIRST_MESSAGE_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 
 const byRegistry = new WeakMap<Registry, ProxyMetrics>();
 
-/** Relayed bytes are added per chunk: plain numbers, folded into the counter at scrape time. */
-interface ByteTally {
-  readonly labels: { type: ListenerType; direction: RelayDirection };
-  bytes: number;
-}
-const byteTallies = new WeakMap<Counter, ByteTally[]>();
-
-function flushByteTallies(this: Counter<'type' | 'direction'>): void {
-  for (const tally of byteTallies.get(this) ?? []) {
-    if (tally.bytes > 0) this.inc(tally.labels, tally.bytes);
-    tally.bytes = 0;
-  }
-}
-
+/** Relayed bytes are added per chunk: a plain number, folded into the counter at scrape time. */
 function byteTally(
   counter: Counter<'type' | 'direction'>,
   type: ListenerType,
   direction: RelayDirection,
 ): { inc(bytes: number): void } {
-  const list = byteTallies.get(counter) ?? [];
-  byteTallies.set(counter, list);
-  let tally = list.find((t) => t.labels.type === type && t.labels.direction === direction);
-  if (tally === undefined) {
-    tally = { labels: { type, direction }, bytes: 0 };
-    list.push(tally);
-  }
-  const bound = tally;
+  const tally = tallyOf(counter, { type, direction });
   return {
     inc(bytes) {
-      bound.bytes += bytes;
+      tally.add(bytes);
     },
   };
 }
@@ -81,7 +62,7 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
       help: 'Bytes relayed between clients and backends, by listener type and direction',
       labelNames: ['type', 'direction'],
       registers,
-      collect: flushByteTallies,
+      collect: flushTallies,
     }),
     firstMessageSeconds: new Histogram({
       name: 'pbxgate_proxy_first_message_seconds',

@@ -29,6 +29,31 @@ interface Endpoint {
   readonly socket: Socket;
   readonly local: TransportAddress;
   readonly alternate: AlternateSet | undefined;
+  /** TURN links by client `address|port`: made once per client, not per datagram. */
+  readonly links: Map<string, TurnLink>;
+}
+
+/** Links are cheap to make again: past this many clients the cache starts over. */
+const MAX_CACHED_LINKS = 4096;
+
+function turnLink(endpoint: Endpoint, from: RemoteInfo): TurnLink {
+  const id = `${from.address}|${from.port}`;
+  let link = endpoint.links.get(id);
+  if (link === undefined) {
+    if (endpoint.links.size >= MAX_CACHED_LINKS) endpoint.links.clear();
+    const { socket } = endpoint;
+    const { address, port } = from;
+    link = {
+      transport: 'udp',
+      client: transportAddressOf(address, port),
+      server: endpoint.local,
+      send: (bytes) => {
+        socket.send(bytes, port, address);
+      },
+    };
+    endpoint.links.set(id, link);
+  }
+  return link;
 }
 
 /** Index of a socket in the 2x2 set: bit 1 = alternate address, bit 0 = alternate port. */
@@ -68,7 +93,7 @@ export function createUdpSet(options: UdpSetOptions): {
             locals[(index ^ ((changeIp ? 2 : 0) | (changePort ? 1 : 0))) as Slot] ?? local,
         }
       : undefined;
-    return { socket, local, alternate };
+    return { socket, local, alternate, links: new Map<string, TurnLink>() };
   });
   endpoints.forEach((endpoint, index) => {
     endpoint.socket.on('message', (datagram, from) => {
@@ -112,18 +137,7 @@ function handleDatagram(
   if (observer.blocked(from.address)) return;
   try {
     const { turn } = options;
-    if (turn !== undefined) {
-      const { socket, local } = endpoint;
-      const link: TurnLink = {
-        transport: 'udp',
-        client: transportAddressOf(from.address, from.port),
-        server: local,
-        send: (bytes) => {
-          socket.send(bytes, from.port, from.address);
-        },
-      };
-      if (turn.handle(datagram, link)) return;
-    }
+    if (turn !== undefined && turn.handle(datagram, turnLink(endpoint, from))) return;
     const context: BindingContext = {
       transport: 'udp',
       source: transportAddressOf(from.address, from.port),

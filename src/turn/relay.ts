@@ -5,6 +5,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { type Socket, createSocket } from 'node:dgram';
 import type { PortRange } from '../config/schema-turn.ts';
+import { unmapIpv4 } from '../net/ip-bytes.ts';
 import type { TransportAddress } from '../stun/attributes/address.ts';
 import type { RelayHandle } from './allocation.ts';
 
@@ -75,10 +76,6 @@ function bind(family: 4 | 6, address: string, port: number): Promise<Socket | un
   });
 }
 
-function unmapped(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
-
 export function createRelayOpener(config: RelayConfig, localFallback: () => string): RelayOpener {
   const reservations = new Map<string, { socket: Socket; family: 4 | 6; timer: NodeJS.Timeout }>();
   const advertised = (family: 4 | 6, socket: Socket): TransportAddress => {
@@ -93,7 +90,7 @@ export function createRelayOpener(config: RelayConfig, localFallback: () => stri
   };
   const handleOf = (family: 4 | 6, socket: Socket, onData: PeerData): RelayHandle => {
     socket.on('message', (data, from) => {
-      const address = unmapped(from.address);
+      const address = unmapIpv4(from.address);
       onData(data, { family: address.includes(':') ? 6 : 4, address, port: from.port });
     });
     return {

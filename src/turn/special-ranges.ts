@@ -1,6 +1,7 @@
 // IP literals as bytes, CIDR prefixes over them, and the built-in table of special-purpose ranges a
 // TURN relay must not reach (turn-stun.md §5: eturnal's list plus coturn master's IPv6 scopes).
-// Parsing walks char codes once: it runs for every Send indication, so no split, regex or Number().
+
+import { ipToBytes } from '../stun/attributes/address.ts';
 
 export type SpecialReason =
   | 'turn.peer-unspecified'
@@ -17,113 +18,13 @@ export interface Prefix {
   readonly bits: number;
 }
 
-const COLON = 0x3a;
-const DOT = 0x2e;
-// The longest IPv6 text without a zone: six groups of four plus a dotted quad (45 characters).
-const MAX_TEXT = 45;
-
-/** 4 bytes for a dotted quad, 16 for IPv6 in any RFC 4291 §2.2 notation; undefined otherwise. */
+/**
+ * 4 bytes for a dotted quad, 16 for IPv6 in any RFC 4291 §2.2 notation; undefined otherwise (the
+ * STUN codec's parser: no short or leading-zero IPv4 forms). Zone ids (`fe80::1%eth0`) are refused:
+ * XOR-PEER-ADDRESS carries none, and a zone would pick an interface for us.
+ */
 export function parseIp(text: string): Uint8Array | undefined {
-  if (text.length === 0 || text.length > MAX_TEXT) return undefined;
-  if (text.includes(':')) return parseIpv6(text);
-  const out = new Uint8Array(4);
-  return readDottedQuad(text, 0, out, 0) ? out : undefined;
-}
-
-/**
- * Reads `text[from..]` as a dotted quad into `out[at..at+4]`. Leading zeros (`010.0.0.1`, octal to
- * inet_aton) and short forms (`127.1`) are refused: other stacks read them as different addresses.
- */
-function readDottedQuad(text: string, from: number, out: Uint8Array, at: number): boolean {
-  let part = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = from; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : DOT;
-    if (c === DOT) {
-      if (digits === 0 || part > 3) return false;
-      out[at + part++] = value;
-      value = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      if (digits > 0 && value === 0) return false;
-      value = value * 10 + c - 0x30;
-      if (++digits > 3 || value > 255) return false;
-    } else {
-      return false;
-    }
-  }
-  return part === 4;
-}
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const lower = c | 0x20; // ASCII letters only differ in this bit
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
-}
-
-// Zone ids (`fe80::1%eth0`) are refused with everything else that is not a hex digit, ':' or '.':
-// XOR-PEER-ADDRESS carries none, and a zone would pick an interface for us.
-function parseIpv6(text: string): Uint8Array | undefined {
-  const out = new Uint8Array(16);
-  let groups = 0;
-  let gap = -1; // the group index where '::' stands
-  let i = 0;
-  const dot = text.indexOf('.');
-  if (text.charCodeAt(0) === COLON) {
-    if (text.charCodeAt(1) !== COLON) return undefined;
-    gap = 0;
-    i = 2;
-  }
-  while (i < text.length) {
-    const end = readGroup(text, i, out, groups);
-    if (end < 0) return undefined;
-    // Only a dotted quad (two groups) can hold a '.', and it ends the text.
-    groups += dot > i && end === text.length ? 2 : 1;
-    if (end === text.length) break;
-    // `end` is at a ':' that is not the last character.
-    if (text.charCodeAt(end + 1) === COLON) {
-      if (gap >= 0) return undefined;
-      gap = groups;
-      i = end + 2;
-    } else {
-      i = end + 1;
-    }
-  }
-  return expandGap(out, groups, gap);
-}
-
-/**
- * Reads the group at `text[from..]` into group slot `slot` and returns the index after it (its ':'
- * or the end of the text), or -1 when it is not a group, does not fit, or a ':' ends the text.
- */
-function readGroup(text: string, from: number, out: Uint8Array, slot: number): number {
-  if (slot >= 8) return -1;
-  let value = 0;
-  let j = from;
-  for (let h = hexValue(text.charCodeAt(j)); h >= 0 && j - from < 5;) {
-    value = value * 16 + h;
-    h = hexValue(text.charCodeAt(++j));
-  }
-  if (text.charCodeAt(j) === DOT) {
-    // RFC 4291 §2.2 form 3: a dotted quad may only fill the last two groups.
-    return slot <= 6 && readDottedQuad(text, from, out, slot * 2) ? text.length : -1;
-  }
-  if (j === from || j - from > 4) return -1;
-  out[slot * 2] = value >> 8;
-  out[slot * 2 + 1] = value & 0xff;
-  if (j === text.length) return j;
-  return text.charCodeAt(j) === COLON && j + 1 < text.length ? j : -1;
-}
-
-/** Moves the groups after '::' to the end; without '::' all eight groups must be there. */
-function expandGap(out: Uint8Array, groups: number, gap: number): Uint8Array | undefined {
-  if (gap < 0) return groups === 8 ? out : undefined;
-  if (groups > 7) return undefined; // '::' stands for at least one group
-  const tail = (groups - gap) * 2;
-  out.copyWithin(16 - tail, gap * 2, groups * 2);
-  out.fill(0, gap * 2, 16 - tail);
-  return out;
+  return text.includes('%') ? undefined : ipToBytes(text);
 }
 
 /** `IP` or `IP/bits`; host bits are cleared. Undefined for anything else (config is pre-validated). */

@@ -182,15 +182,17 @@ class HttpSession {
   // ---- the client side ----
 
   private readonly onClientData = (chunk: Buffer): void => {
-    this.guard(() => {
-      if (this.isRequestBodyOpen) {
-        this.relayRequestBody(chunk, 0);
-        return;
-      }
-      this.stash = this.stash === undefined ? chunk : Buffer.concat([this.stash, chunk]);
-      if (this.phase === Phase.head) this.nextRequest();
-      else if (this.stash.length >= STASH_LIMIT_BYTES) this.client.pause();
-    });
+    this.guardEach(this.takeClientData, chunk);
+  };
+
+  private readonly takeClientData = (chunk: Buffer): void => {
+    if (this.isRequestBodyOpen) {
+      this.relayRequestBody(chunk, 0);
+      return;
+    }
+    this.stash = this.stash === undefined ? chunk : Buffer.concat([this.stash, chunk]);
+    if (this.phase === Phase.head) this.nextRequest();
+    else if (this.stash.length >= STASH_LIMIT_BYTES) this.client.pause();
   };
 
   private readonly onClientEnd = (): void => {
@@ -429,11 +431,12 @@ class HttpSession {
         socket.off('drain', onDrain);
       },
     };
+    const take = (chunk: Buffer): void => {
+      if (this.backend === backend) this.onBackendData(backend, chunk);
+      else socket.destroy();
+    };
     const onData = (chunk: Buffer): void => {
-      this.guard(() => {
-        if (this.backend === backend) this.onBackendData(backend, chunk);
-        else socket.destroy();
-      });
+      this.guardEach(take, chunk);
     };
     const onEnd = (): void => {
       backend.ended = true;
@@ -735,6 +738,16 @@ class HttpSession {
     if (this.phase === Phase.done) return;
     try {
       step();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** guard() for the per-chunk handlers: the step is made once, no closure per chunk. */
+  private guardEach(step: (chunk: Buffer) => void, chunk: Buffer): void {
+    if (this.phase === Phase.done) return;
+    try {
+      step(chunk);
     } catch (error) {
       this.fail(error);
     }
