@@ -13,7 +13,8 @@ import { freePort, quietLog } from './support/stun-server.ts';
 
 async function stateDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pbxgate-gw-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  // Retried: the gateway stops in a later hook, and its fraud store may write here until then.
+  t.after(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }));
   return dir;
 }
 

@@ -84,7 +84,6 @@ async function startBackend(t: TestContext): Promise<number> {
 
 async function startWorkers(t: TestContext, type: 'http' | 'https' = 'http') {
   const dir = await mkdtemp(join(tmpdir(), 'pbxgate-workers-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
   const [adminPort, proxyPort, backendPort] = [
     await freePort(),
     await freePort(),
@@ -104,11 +103,13 @@ async function startWorkers(t: TestContext, type: 'http' | 'https' = 'http') {
     ].join('\n'),
   );
   const child = spawnCli(['start', '--config', file, '--workers', '2']);
+  // The directory goes after the process: a running gateway may still write its state there.
   t.after(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await once(child, 'exit');
     }
+    await rm(dir, { recursive: true, force: true });
   });
   await waitForOutput(child, (text) => text.includes('pbxgate started'));
   const status = (await admin(adminPort, 'GET', '/api/status')) as { workers?: number[] };

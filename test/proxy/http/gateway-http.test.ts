@@ -36,7 +36,6 @@ test('a client whose credentials the backend refuses is blacklisted at the thres
   const backendPort = (backend.address() as { port: number }).port;
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'pbxgate-http-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
   const config = parseConfigText(
     [
       'fraud: { suspiciousPerMinute: 3, blacklistMinutes: 5 }',
@@ -48,7 +47,11 @@ test('a client whose credentials the backend refuses is blacklisted at the thres
   );
   const gateway = await createGateway(config, { log: quietLog, baseDir: dir });
   await gateway.start();
-  t.after(() => gateway.stop());
+  // Stopped before its state directory goes: the fraud store may still be writing into it.
+  t.after(async () => {
+    await gateway.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   t.assert.equal(await get(port, { host: 'pbx.example.com' }), 200);
   t.assert.equal(seen[0]?.headers['x-forwarded-for'], '127.0.0.1');
