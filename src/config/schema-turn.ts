@@ -38,6 +38,8 @@ const relaySchema = mapping({
   external: ipSchema.optional(),
   // RFC 8656 §7.2: relayed transport addresses come from the dynamic range by default.
   ports: portRangeSchema.prefault('49152-65535'),
+  // RFC 6062 TCP allocations (Connect, ConnectionBind); off answers REQUESTED-TRANSPORT TCP with 442.
+  tcp: z.boolean({ error: 'expected true or false' }).default(true),
 });
 
 const peerListSchema = z.array(cidrSchema, { error: 'expected a list of IP addresses or CIDRs' });

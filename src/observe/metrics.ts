@@ -18,6 +18,7 @@ export interface Metrics {
   readonly turnRelayedBytes: Counter<'transport' | 'direction'>;
   readonly turnRelayedPackets: Counter<'transport' | 'direction'>;
   readonly turnDropped: Counter<'reason'>;
+  readonly turnTcpConnections: Gauge;
 }
 
 /** A fresh registry per gateway (tests run several in one process). */
@@ -106,10 +107,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     turnDropped: new Counter({
       name: 'pbxgate_turn_dropped_total',
-      help: 'Relay data dropped, by reason (no-permission, peer-denied, rate-limit, no-allocation, malformed)',
+      help: 'Relay data dropped, by reason (no-permission, peer-denied, rate-limit, no-allocation, no-channel, family, tcp-allocation, malformed)',
       labelNames: ['reason'],
       registers,
       collect: flushTallies,
+    }),
+    turnTcpConnections: new Gauge({
+      name: 'pbxgate_turn_tcp_connections',
+      help: 'RFC 6062 peer connections of TCP allocations now, waiting for their ConnectionBind or relaying',
+      registers,
     }),
   };
 }

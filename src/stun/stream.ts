@@ -36,6 +36,9 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
     software: options.software,
   };
   let pending: Buffer | undefined;
+  /** What the data handler has not framed yet (an RFC 6062 takeover gets it). */
+  let unread: Buffer = Buffer.alloc(0);
+  let isTaken = false;
   const { turn } = options;
   let isCorked = false;
   const uncork = (): void => {
@@ -60,11 +63,19 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
             }
             socket.write(bytes);
           },
+          takeOver: () => {
+            isTaken = true;
+            socket.pause();
+            socket.off('data', onData);
+            socket.off('close', onClose);
+            socket.setTimeout(0);
+            return { socket, rest: unread };
+          },
         };
-  if (turn !== undefined && link !== undefined)
-    socket.once('close', () => {
-      turn.closed(link);
-    });
+  const onClose = (): void => {
+    if (turn !== undefined && link !== undefined) turn.closed(link);
+  };
+  socket.once('close', onClose);
   const frame = turn === undefined ? frameStunMessage : frameTurnStream;
   socket.setNoDelay(true);
   // Idle connections are closed, unless they carry a TURN allocation (its lifetime bounds them).
@@ -77,7 +88,7 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
   };
   socket.setTimeout(options.idleTimeoutMs, onIdle);
   socket.on('error', () => socket.destroy());
-  socket.on('data', (chunk: Buffer) => {
+  const onData = (chunk: Buffer): void => {
     try {
       let bytes = pending ? Buffer.concat([pending, chunk]) : chunk;
       pending = undefined;
@@ -102,7 +113,11 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
         }
         const message = bytes.subarray(0, framed.size);
         bytes = bytes.subarray(framed.size);
-        if (turn !== undefined && link !== undefined && turn.handle(message, link)) continue;
+        unread = bytes;
+        if (turn !== undefined && link !== undefined && turn.handle(message, link)) {
+          if (isTaken) return; // the connection is an RFC 6062 data connection now
+          continue;
+        }
         const answer = answerStun(message, context);
         if (answer.kind === 'drop') {
           if (answer.reason !== 'stun.not-a-request') {
@@ -119,7 +134,8 @@ export function serveStunStream(socket: Socket, options: StreamOptions): void {
       observer.threw(err, remoteIp);
       socket.destroy();
     }
-  });
+  };
+  socket.on('data', onData);
 
   /** Garbage on a stream: there is no STUN answer for it, so count it and close. */
   function refuse(reason: Parameters<StunObserver['dropped']>[0]): void {

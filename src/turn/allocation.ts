@@ -2,6 +2,7 @@
 // its lifetime, its permissions (per peer IP) and channel bindings (per peer IP and port). Plain
 // state and the rules on it; the sockets live in relay.ts, the clock is passed in.
 
+import type { Socket } from 'node:net';
 import type { TransportAddress } from '../stun/attributes/address.ts';
 import type { StunTransport } from '../stun/binding.ts';
 
@@ -42,12 +43,18 @@ export type BindResult = 'ok' | 'channel-taken' | 'peer-taken';
 export interface RelayHandle {
   readonly address: TransportAddress;
   send(data: Uint8Array, peer: TransportAddress): void;
+  /** TCP relays only (RFC 6062 Connect): a connection to `peer` from the relayed address. */
+  readonly connect?: (peer: TransportAddress, timeoutMs: number) => Promise<Socket | 'failed'>;
   close(): void;
 }
+
+/** REQUESTED-TRANSPORT: UDP relaying (RFC 8656), or TCP connections (RFC 6062). */
+export type RelayProtocol = 'udp' | 'tcp';
 
 export class Allocation {
   readonly key: string;
   readonly tuple: FiveTuple;
+  readonly protocol: RelayProtocol;
   /** USERNAME as sent: later requests on this allocation must carry the same (else 441). */
   readonly username: string;
   /** Quota identity (account, or the REST user id). */
@@ -74,6 +81,7 @@ export class Allocation {
   constructor(fields: {
     key: string;
     tuple: FiveTuple;
+    protocol?: RelayProtocol;
     username: string;
     user: string;
     hmacKey: Buffer;
@@ -82,6 +90,7 @@ export class Allocation {
   }) {
     this.key = fields.key;
     this.tuple = fields.tuple;
+    this.protocol = fields.protocol ?? 'udp';
     this.username = fields.username;
     this.user = fields.user;
     this.hmacKey = fields.hmacKey;

@@ -1,17 +1,23 @@
 // The TURN requests (RFC 8656 §7-§11): Allocate, Refresh, CreatePermission and ChannelBind, each
-// authenticated first, answered identically when retransmitted, refused with the RFC's code.
+// authenticated first, answered identically when retransmitted, refused with the RFC's code; the
+// RFC 6062 requests (Connect, ConnectionBind) go on to tcp-control.ts.
 
 import { Attr, StunMethod } from '../stun/constants.ts';
 import type { AttributeValue } from '../stun/encode.ts';
 import type { StunMessage } from '../stun/message.ts';
-import { writeXorAddress } from '../stun/attributes/address.ts';
 import { writeUint32 } from '../stun/attributes/scalar.ts';
 import type { Logger } from '../observe/log.ts';
 import { Allocation, type RelayHandle } from './allocation.ts';
-import { writeAddressErrorCode, writeReservationToken } from './attributes.ts';
+import { openUdpRelays } from './relay.ts';
 import { authenticate } from './auth.ts';
 import { type AllocationRegistry, type Entry, clientKey, linkKey } from './registry.ts';
-import { type Signing, errorReply, successReply, unknownAttributesReply } from './reply.ts';
+import {
+  type Signing,
+  allocatedAttributes,
+  errorReply,
+  successReply,
+  unknownAttributesReply,
+} from './reply.ts';
 import {
   type AllocateAsk,
   type Refusal,
@@ -23,6 +29,8 @@ import {
   readPeers,
   unknownAttributes,
 } from './requests.ts';
+import type { TcpConnections } from './tcp-connections.ts';
+import { createTcpControl } from './tcp-control.ts';
 import type { Traffic } from './traffic.ts';
 import type { TurnLink, TurnServiceDeps } from './types.ts';
 
@@ -37,8 +45,10 @@ const METHOD_NAMES: Readonly<Record<number, string>> = {
 
 export interface Control {
   allocate(link: TurnLink, request: StunMessage): Promise<void>;
-  /** Refresh, CreatePermission, ChannelBind (and RFC 6062 methods, refused). */
+  /** Refresh, CreatePermission, ChannelBind and (RFC 6062) Connect, on the link's allocation. */
   onAllocation(link: TurnLink, request: StunMessage): void;
+  /** RFC 6062 ConnectionBind, on a connection of its own. */
+  connectionBind(link: TurnLink, request: StunMessage): void;
 }
 
 interface Authorized {
@@ -54,6 +64,7 @@ export function createControl(
   deps: TurnServiceDeps,
   registry: AllocationRegistry,
   traffic: Traffic,
+  connections: TcpConnections,
   now: () => number,
   log: Logger,
 ): Control {
@@ -97,6 +108,15 @@ export function createControl(
     answer(link, request, bytes, 'ok');
   };
 
+  const tcp =
+    deps.tcpRelays === undefined
+      ? undefined
+      : createTcpControl(deps, deps.tcpRelays, registry, connections, now, {
+          answer,
+          refuse,
+          succeed,
+        });
+
   /**
    * Authentication (with the allocation's user, when there is one), the answer to a retransmission,
    * and 420 for unknown attributes: undefined when the request was answered here.
@@ -136,29 +156,28 @@ export function createControl(
     };
   };
 
+  /** Quotas (486) and where TCP relaying is not offered (RFC 6062 §5.1): the refusal, if any. */
+  const allocateRefusal = (link: TurnLink, user: string, ask: AllocateAsk): Refusal | undefined => {
+    if (
+      registry.countFor(user) >= limits.maxAllocationsPerUser ||
+      registry.size >= limits.maxAllocations
+    ) {
+      return { kind: 'error', code: 486 };
+    }
+    if (ask.protocol !== 'tcp') return undefined;
+    // TCP relaying needs a TCP/TLS control connection (400); turned off, it is 442.
+    if (tcp === undefined) return { kind: 'error', code: 442 };
+    return link.transport === 'udp' ? { kind: 'error', code: 400 } : undefined;
+  };
+
   const openRelays = async (
     key: string,
     ask: AllocateAsk,
   ): Promise<{ relays: RelayHandle[]; token: Buffer | undefined }> => {
-    const onData = traffic.fromPeer(key);
-    const relays: RelayHandle[] = [];
-    let token: Buffer | undefined;
-    if (ask.token !== undefined) {
-      const claimed = deps.relays.claim(ask.token, onData);
-      if (claimed !== undefined) relays.push(claimed);
-      return { relays, token };
+    if (ask.protocol === 'tcp') {
+      return { relays: (await tcp?.openRelays(key, ask.families)) ?? [], token: undefined };
     }
-    for (const [index, family] of ask.families.entries()) {
-      const first = index === 0;
-      const opened = await deps.relays.open(
-        { family, even: first && ask.even, reserveNext: first && ask.reserveNext },
-        onData,
-      );
-      if (opened === undefined) break;
-      relays.push(opened.handle);
-      token ??= opened.reservationToken;
-    }
-    return { relays, token };
+    return openUdpRelays(deps.relays, ask, traffic.fromPeer(key));
   };
 
   const allocate = async (link: TurnLink, request: StunMessage): Promise<void> => {
@@ -176,11 +195,9 @@ export function createControl(
       refuse(link, request, ask, signing);
       return;
     }
-    if (
-      registry.countFor(authorized.user) >= limits.maxAllocationsPerUser ||
-      registry.size >= limits.maxAllocations
-    ) {
-      refuse(link, request, { kind: 'error', code: 486 }, signing);
+    const refusal = allocateRefusal(link, authorized.user, ask);
+    if (refusal !== undefined) {
+      refuse(link, request, refusal, signing);
       return;
     }
     opening.add(key);
@@ -190,7 +207,7 @@ export function createControl(
     } finally {
       opening.delete(key);
     }
-    const { relays, token } = opened;
+    const { relays } = opened;
     if (relays.length === 0 || registry.get(key) !== undefined) {
       for (const relay of relays) relay.close();
       refuse(link, request, { kind: 'error', code: 508 }, signing);
@@ -200,6 +217,7 @@ export function createControl(
     const allocation = new Allocation({
       key,
       tuple: { transport: link.transport, client: link.client, server: link.server },
+      protocol: ask.protocol,
       username: authorized.username,
       user: authorized.user,
       hmacKey: authorized.hmacKey,
@@ -207,20 +225,7 @@ export function createControl(
       expiresAt: now() + seconds * 1000,
     });
     registry.add(allocation, link);
-    const attributes: AttributeValue[] = relays.map((relay) => ({
-      type: Attr.xorRelayedAddress,
-      value: writeXorAddress(relay.address, request.transactionId),
-    }));
-    if (ask.additional && !relays.some((relay) => relay.address.family === 6)) {
-      attributes.push({ type: Attr.addressErrorCode, value: writeAddressErrorCode(0x02, 440) });
-    }
-    attributes.push({ type: Attr.lifetime, value: writeUint32(seconds) });
-    if (token !== undefined)
-      attributes.push({ type: Attr.reservationToken, value: writeReservationToken(token) });
-    attributes.push({
-      type: Attr.xorMappedAddress,
-      value: writeXorAddress(link.client, request.transactionId),
-    });
+    const attributes = allocatedAttributes(request, link, ask, opened, seconds);
     log.debug({ client: link.client.address, transport: link.transport, seconds }, 'allocated');
     succeed(link, request, allocation, attributes, signing);
   };
@@ -257,6 +262,8 @@ export function createControl(
         return [];
       }
       case StunMethod.channelBind: {
+        // RFC 6062 §5: no channels on a TCP allocation.
+        if (allocation.protocol === 'tcp') return { kind: 'error', code: 400 };
         const channel = readChannel(request);
         if (typeof channel !== 'number') return channel;
         const peers = readPeers(request, deps.policy, families);
@@ -268,7 +275,6 @@ export function createControl(
         return [];
       }
       default:
-        // RFC 6062 Connect / ConnectionBind: TCP relaying is not offered (Allocate answers 442).
         return { kind: 'error', code: 400 };
     }
   };
@@ -279,6 +285,12 @@ export function createControl(
     const { entry, signing, key } = authorized;
     if (entry === undefined) {
       refuse(link, request, { kind: 'error', code: 437 }, signing);
+      return;
+    }
+    if (request.method === StunMethod.connect && tcp !== undefined) {
+      tcp.connect(link, request, entry, signing).catch((err: unknown) => {
+        log.error({ err }, 'connect failed');
+      });
       return;
     }
     const result = change(request, entry, key);
@@ -296,5 +308,10 @@ export function createControl(
     }
   };
 
-  return { allocate, onAllocation };
+  const connectionBind = (link: TurnLink, request: StunMessage): void => {
+    if (tcp === undefined) answer(link, request, errorReply(request, 400, reply), 400);
+    else tcp.connectionBind(link, request);
+  };
+
+  return { allocate, onAllocation, connectionBind };
 }

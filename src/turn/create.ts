@@ -12,6 +12,7 @@ import { createTurnCredentials } from './credentials.ts';
 import { createNonceIssuer } from './nonce.ts';
 import { createPeerPolicy } from './peer-policy.ts';
 import { createRelayOpener } from './relay.ts';
+import { createTcpRelayOpener } from './tcp-relay.ts';
 import { type TurnService, createTurnService } from './service.ts';
 
 export interface TurnPartDeps {
@@ -38,6 +39,7 @@ export function createTurnPart(config: TurnConfig, deps: TurnPartDeps): TurnServ
     );
   }
   const fallback = specific ?? '127.0.0.1';
+  const relayConfig = { address: relay.address, external: relay.external, ports: relay.ports };
   return createTurnService({
     auth: {
       realm: config.realm,
@@ -50,10 +52,8 @@ export function createTurnPart(config: TurnConfig, deps: TurnPartDeps): TurnServ
       reply: { software: deps.software === undefined ? undefined : writeText(deps.software) },
     },
     policy: createPeerPolicy({ denied: config.deniedPeers, allowed: config.allowedPeers }),
-    relays: createRelayOpener(
-      { address: relay.address, external: relay.external, ports: relay.ports },
-      () => fallback,
-    ),
+    relays: createRelayOpener(relayConfig, () => fallback),
+    tcpRelays: relay.tcp ? createTcpRelayOpener(relayConfig, () => fallback) : undefined,
     limits: {
       allocationLifetimeMs: config.allocationLifetime,
       maxAllocationLifetimeMs: config.maxAllocationLifetime,

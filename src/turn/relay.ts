@@ -45,7 +45,8 @@ export interface RelayConfig {
   readonly ports: PortRange;
 }
 
-function bindAddress(config: RelayConfig, family: 4 | 6): string | undefined {
+/** The local address a relay of `family` binds to, or undefined when the config has none for it. */
+export function bindAddress(config: RelayConfig, family: 4 | 6): string | undefined {
   const isV6 = config.address.includes(':');
   if (config.address === '::') return family === 6 ? '::' : '0.0.0.0';
   if (isV6) return family === 6 ? config.address : undefined;
@@ -76,18 +77,29 @@ function bind(family: 4 | 6, address: string, port: number): Promise<Socket | un
   });
 }
 
+/**
+ * What XOR-RELAYED-ADDRESS says for a relay bound to `bound`: `turn.relay.external` when it is of
+ * the family, else the bound address, else (bound to a wildcard) the gateway's specific address.
+ */
+export function advertisedAddress(
+  config: RelayConfig,
+  family: 4 | 6,
+  bound: { readonly address: string; readonly port: number },
+  localFallback: () => string,
+): TransportAddress {
+  const { external } = config;
+  if (external !== undefined && external.includes(':') === (family === 6)) {
+    return { family, address: external, port: bound.port };
+  }
+  const address =
+    bound.address === '0.0.0.0' || bound.address === '::' ? localFallback() : bound.address;
+  return { family, address, port: bound.port };
+}
+
 export function createRelayOpener(config: RelayConfig, localFallback: () => string): RelayOpener {
   const reservations = new Map<string, { socket: Socket; family: 4 | 6; timer: NodeJS.Timeout }>();
-  const advertised = (family: 4 | 6, socket: Socket): TransportAddress => {
-    const port = socket.address().port;
-    const external = config.external;
-    if (external !== undefined && external.includes(':') === (family === 6)) {
-      return { family, address: external, port };
-    }
-    const bound = socket.address().address;
-    const address = bound === '0.0.0.0' || bound === '::' ? localFallback() : bound;
-    return { family, address, port };
-  };
+  const advertised = (family: 4 | 6, socket: Socket): TransportAddress =>
+    advertisedAddress(config, family, socket.address(), localFallback);
   const handleOf = (family: 4 | 6, socket: Socket, onData: PeerData): RelayHandle => {
     socket.on('message', (data, from) => {
       const address = unmapIpv4(from.address);
@@ -159,4 +171,38 @@ export function createRelayOpener(config: RelayConfig, localFallback: () => stri
       reservations.clear();
     },
   };
+}
+
+/**
+ * The UDP relays of an Allocate: the socket its RESERVATION-TOKEN holds, or one per family asked
+ * (EVEN-PORT and the reservation for the first); fewer than asked when ports ran out.
+ */
+export async function openUdpRelays(
+  opener: RelayOpener,
+  ask: {
+    readonly families: readonly (4 | 6)[];
+    readonly even: boolean;
+    readonly reserveNext: boolean;
+    readonly token: Uint8Array | undefined;
+  },
+  onData: PeerData,
+): Promise<{ relays: RelayHandle[]; token: Buffer | undefined }> {
+  const relays: RelayHandle[] = [];
+  let token: Buffer | undefined;
+  if (ask.token !== undefined) {
+    const claimed = opener.claim(ask.token, onData);
+    if (claimed !== undefined) relays.push(claimed);
+    return { relays, token };
+  }
+  for (const [index, family] of ask.families.entries()) {
+    const first = index === 0;
+    const opened = await opener.open(
+      { family, even: first && ask.even, reserveNext: first && ask.reserveNext },
+      onData,
+    );
+    if (opened === undefined) break;
+    relays.push(opened.handle);
+    token ??= opened.reservationToken;
+  }
+  return { relays, token };
 }

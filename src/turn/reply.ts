@@ -9,6 +9,12 @@ import { type StunMessage, findAttribute } from '../stun/message.ts';
 import { writeErrorCode } from '../stun/attributes/error-code.ts';
 import { writeText } from '../stun/attributes/text.ts';
 import { writeUnknownAttributes } from '../stun/attributes/unknown.ts';
+import { writeXorAddress } from '../stun/attributes/address.ts';
+import { writeUint32 } from '../stun/attributes/scalar.ts';
+import type { RelayHandle } from './allocation.ts';
+import { writeAddressErrorCode, writeReservationToken } from './attributes.ts';
+import type { AllocateAsk } from './requests.ts';
+import type { TurnLink } from './types.ts';
 
 export interface Signing {
   readonly key: Uint8Array;
@@ -87,4 +93,30 @@ export function unknownAttributesReply(
     signing,
     extra: [{ type: Attr.unknownAttributes, value: writeUnknownAttributes(types) }],
   });
+}
+
+/** The success answer of an Allocate (RFC 8656 §7.2, RFC 6156 §4.2). */
+export function allocatedAttributes(
+  request: StunMessage,
+  link: TurnLink,
+  ask: AllocateAsk,
+  opened: { readonly relays: readonly RelayHandle[]; readonly token: Buffer | undefined },
+  seconds: number,
+): AttributeValue[] {
+  const { relays, token } = opened;
+  const attributes: AttributeValue[] = relays.map((relay) => ({
+    type: Attr.xorRelayedAddress,
+    value: writeXorAddress(relay.address, request.transactionId),
+  }));
+  if (ask.additional && !relays.some((relay) => relay.address.family === 6)) {
+    attributes.push({ type: Attr.addressErrorCode, value: writeAddressErrorCode(0x02, 440) });
+  }
+  attributes.push({ type: Attr.lifetime, value: writeUint32(seconds) });
+  if (token !== undefined)
+    attributes.push({ type: Attr.reservationToken, value: writeReservationToken(token) });
+  attributes.push({
+    type: Attr.xorMappedAddress,
+    value: writeXorAddress(link.client, request.transactionId),
+  });
+  return attributes;
 }

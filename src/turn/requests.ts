@@ -20,6 +20,7 @@ import {
   readRequestedTransport,
   readReservationToken,
 } from './attributes.ts';
+import type { RelayProtocol } from './allocation.ts';
 import type { PeerPolicy } from './peer-policy.ts';
 
 /** Comprehension-required attributes a TURN request may carry (others are 420). */
@@ -39,6 +40,7 @@ const KNOWN: ReadonlySet<number> = new Set([
   Attr.evenPort,
   Attr.requestedTransport,
   Attr.reservationToken,
+  Attr.connectionId,
   Attr.padding,
   Attr.priority,
   Attr.useCandidate,
@@ -57,6 +59,7 @@ export function unknownAttributes(request: StunMessage): number[] {
 
 export interface AllocateAsk {
   readonly kind: 'allocate';
+  readonly protocol: RelayProtocol;
   readonly families: readonly (4 | 6)[];
   /** ADDITIONAL-ADDRESS-FAMILY asked for IPv6 too: its absence is reported, not refused. */
   readonly additional: boolean;
@@ -87,7 +90,7 @@ export function requestedFamily(request: StunMessage): 4 | 6 | undefined | 'bad'
   return family === 0x02 ? 6 : 4;
 }
 
-/** RFC 8656 §7.2 steps 2-7 (after authentication and the 5-tuple check). */
+/** RFC 8656 §7.2 steps 2-7, RFC 6062 §5.1 (after authentication and the 5-tuple check). */
 export function readAllocate(
   request: StunMessage,
   available: readonly (4 | 6)[],
@@ -96,9 +99,14 @@ export function readAllocate(
   if (transport === undefined) return { kind: 'error', code: 400 };
   const protocol = readRequestedTransport(transport);
   if (typeof protocol !== 'number') return { kind: 'error', code: 400 };
-  if (protocol !== TransportProtocol.udp) return { kind: 'error', code: 442 };
+  if (protocol !== TransportProtocol.udp && protocol !== TransportProtocol.tcp) {
+    return { kind: 'error', code: 442 };
+  }
   const evenRaw = value(request, Attr.evenPort);
   const tokenRaw = value(request, Attr.reservationToken);
+  // RFC 6062 §5.1: a TCP allocation has no port parity and no reserved port.
+  const tcp = protocol === TransportProtocol.tcp;
+  if (tcp && (evenRaw !== undefined || tokenRaw !== undefined)) return { kind: 'error', code: 400 };
   const requestedRaw = value(request, Attr.requestedAddressFamily);
   const additionalRaw = value(request, Attr.additionalAddressFamily);
   if (tokenRaw !== undefined && (evenRaw !== undefined || requestedRaw !== undefined)) {
@@ -130,6 +138,7 @@ export function readAllocate(
   if (additional && available.includes(6)) families.push(6);
   return {
     kind: 'allocate',
+    protocol: tcp ? 'tcp' : 'udp',
     families,
     additional,
     even: even !== undefined,

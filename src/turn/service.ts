@@ -9,6 +9,7 @@ import type { Part } from '../part.ts';
 import { isChannelDataStart } from './channel-data.ts';
 import { createControl } from './control.ts';
 import { AllocationRegistry, linkKey } from './registry.ts';
+import { TcpConnections } from './tcp-connections.ts';
 import { createTraffic } from './traffic.ts';
 import type { TurnLink, TurnServiceDeps } from './types.ts';
 
@@ -41,7 +42,12 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
   const { metrics } = deps;
   const registry = new AllocationRegistry(metrics);
   const traffic = createTraffic(deps, registry, now);
-  const control = createControl(deps, registry, traffic, now, log);
+  const connections = new TcpConnections(traffic.meterStream, {
+    onCount: (count) => {
+      metrics.turnTcpConnections.set(count);
+    },
+  });
+  const control = createControl(deps, registry, traffic, connections, now, log);
   let timer: NodeJS.Timeout | undefined;
   let permissions = 0;
   let channels = 0;
@@ -76,6 +82,7 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
       clearInterval(timer);
       timer = undefined;
       registry.clear();
+      connections.clear();
       deps.relays.close();
       return Promise.resolve();
     },
@@ -105,6 +112,8 @@ export function createTurnService(deps: TurnServiceDeps): TurnService {
         control.allocate(link, message).catch((err: unknown) => {
           log.error({ err }, 'allocate failed');
         });
+      } else if (message.method === StunMethod.connectionBind) {
+        control.connectionBind(link, message);
       } else {
         control.onAllocation(link, message);
       }

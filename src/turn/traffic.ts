@@ -12,6 +12,7 @@ import { type Tally, tallyOf } from '../observe/tally.ts';
 import { decodeChannelData, encodeChannelData } from './channel-data.ts';
 import { type AllocationRegistry, type Entry, linkKey } from './registry.ts';
 import type { PeerData } from './relay.ts';
+import type { Direction, StreamMeter } from './tcp-connections.ts';
 import { readSend } from './requests.ts';
 import type { TurnLink, TurnServiceDeps } from './types.ts';
 
@@ -21,9 +22,9 @@ export interface Traffic {
   onSend(link: TurnLink, indication: StunMessage): void;
   onChannelData(bytes: Uint8Array, link: TurnLink): void;
   drop(reason: string): void;
+  /** Bytes spliced on an RFC 6062 connection: counted, and never dropped; the pause they earn. */
+  meterStream: StreamMeter;
 }
-
-type Direction = 'to-peer' | 'to-client';
 
 export function createTraffic(
   deps: TurnServiceDeps,
@@ -98,6 +99,22 @@ export function createTraffic(
 
   return {
     drop,
+    meterStream(key, direction, bytes) {
+      const entry = registry.get(key);
+      if (entry === undefined) return 0;
+      countersOf(entry.allocation.tuple.transport)[direction].bytes.add(bytes);
+      if (limits.maxBytesPerSecond <= 0) return 0;
+      const at = now();
+      const seconds = Math.floor((at - entry.windowStart) / 1000);
+      if (seconds >= 1) {
+        // What went over in the last window counts against the next ones (no burst after a pause).
+        entry.windowStart = at;
+        entry.windowBytes = Math.max(0, entry.windowBytes - seconds * limits.maxBytesPerSecond);
+      }
+      entry.windowBytes += bytes;
+      // A stream cannot drop bytes: the side that sent too much waits for the next second.
+      return entry.windowBytes > limits.maxBytesPerSecond ? entry.windowStart + 1000 - at : 0;
+    },
     fromPeer: (key) => (data, peer) => {
       const at = now();
       const entry = registry.live(key, at);
@@ -127,6 +144,10 @@ export function createTraffic(
       const entry = registry.live(linkKey(link), now());
       if (entry === undefined) {
         drop('no-allocation');
+        return;
+      }
+      if (entry.allocation.protocol === 'tcp') {
+        drop('tcp-allocation'); // RFC 6062 §5: data of a TCP allocation goes over its connections
         return;
       }
       const send = readSend(indication, deps.policy);

@@ -1,6 +1,7 @@
 // coturn's TURN client (turnutils_uclient) against pbxgate's TURN server, over UDP, TCP and TLS,
 // client-to-client (-y) and through coturn's echo peer (turnutils_peer), with long-term and with
-// shared-secret (-W) credentials: every message sent is received, none lost.
+// shared-secret (-W) credentials, and with RFC 6062 TCP relaying (-T: Connect, ConnectionAttempt,
+// ConnectionBind): every message sent is received, none lost.
 // Recipes and the meaning of uclient's output: shared/reference/coturn-recipes.md §6.
 
 import { test } from 'node:test';
@@ -26,7 +27,7 @@ async function turnServer(t: TestContext): Promise<Ports> {
   const [udp, tls, relay] = [
     await freePort(),
     await freePort(),
-    await findFreePorts({ protos: ['udp'], count: RELAY_PORTS }),
+    await findFreePorts({ protos: ['udp', 'tcp'], count: RELAY_PORTS }),
   ];
   await startPbxgate(
     t,
@@ -160,6 +161,22 @@ test(
     assertDelivered(
       t,
       await uclient(t, [...restSecret, '-t', '-S', '-y', '-p', String(ports.tls), '127.0.0.1']),
+    );
+  },
+);
+
+test(
+  'uclient with TCP allocations (RFC 6062, -T) over TCP and TLS, long-term and -W secret',
+  TIMEOUT,
+  async (t) => {
+    if (!requireTool(t, 'turnutils_uclient')) return;
+    const ports = await turnServer(t);
+    // -T: each pair of sessions Connects one's relay to the other's, which gets a ConnectionAttempt;
+    // both bind a data connection and echo over it.
+    assertDelivered(t, await uclient(t, [...longTerm, '-T', '-p', String(ports.tcp), '127.0.0.1']));
+    assertDelivered(
+      t,
+      await uclient(t, [...restSecret, '-T', '-S', '-p', String(ports.tls), '127.0.0.1']),
     );
   },
 );

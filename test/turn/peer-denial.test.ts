@@ -1,10 +1,12 @@
-// Issue 4, must-show 4: every denied-peer form is refused with 403 on CreatePermission and
-// ChannelBind, a Send indication to it is dropped, and no packet reaches a loopback listener that
-// `turn.allowedPeers` does not name (only 127.0.0.1/32 is allowed here; the listener is 127.0.0.2).
+// Issue 4, must-show 4: every denied-peer form is refused with 403 on CreatePermission, ChannelBind
+// and (RFC 6062) Connect, a Send indication to it is dropped, and no packet or connection reaches a
+// loopback listener that `turn.allowedPeers` does not name (only 127.0.0.1/32 is allowed here; the
+// listeners are on 127.0.0.2).
 import { test } from 'node:test';
 import type { TransportAddress } from '../../src/stun/attributes/address.ts';
 import { Attr } from '../../src/stun/constants.ts';
 import { xorAddressOf } from './support/replies.ts';
+import { tcpPeer } from './support/tcp-peers.ts';
 import { turnClient } from './support/turn-client.ts';
 import { ALICE, metricValue, startTurnGateway, udpPeer } from './support/turn-gateway.ts';
 
@@ -67,5 +69,25 @@ test('every denied form: 403 on CreatePermission and ChannelBind, Send dropped, 
   t.assert.equal(
     metricValue(text, 'pbxgate_suspicious_events_total{reason="turn.peer-denied"}'),
     DENIED.length * 3,
+  );
+});
+
+test('every denied form: 403 on Connect of a TCP allocation, and no connection reaches 127.0.0.2', async (t) => {
+  const { port, metrics } = await startTurnGateway(t);
+  const client = await turnClient(t, 'tcp', port, ALICE);
+  t.assert.equal((await client.allocateTcp()).code, 'ok');
+  const hidden = await tcpPeer(t, '127.0.0.2');
+  const open = await tcpPeer(t, '127.0.0.1');
+  for (const text of DENIED) {
+    const reply = await client.connectPeer(peerOf(text, hidden.address.port));
+    t.assert.equal(reply.code, 403, `Connect ${text}`);
+  }
+  // The allowed listener is reached: the Connects above were processed, and refused.
+  t.assert.equal((await client.connectPeer(open.address)).code, 'ok');
+  await open.accepted.next();
+  t.assert.equal(hidden.accepted.items.length, 0, 'no connection reached 127.0.0.2');
+  t.assert.equal(
+    metricValue(await metrics(), 'pbxgate_turn_requests_total{method="connect",code="403"}'),
+    DENIED.length,
   );
 });

@@ -110,17 +110,22 @@ test('LIFETIME: the default when less is asked, the maximum when more is', async
   }
 });
 
-test('the Allocate checks: 400 without REQUESTED-TRANSPORT, 442 for TCP, 440 for IPv6, 420 for DONT-FRAGMENT', async (t) => {
+test('the Allocate checks: 400 without REQUESTED-TRANSPORT, 442 for SCTP, 400 for TCP over UDP, 440 for IPv6, 420 for DONT-FRAGMENT', async (t) => {
   const { port } = await startTurnGateway(t);
   const client = await turnClient(t, 'udp', port, ALICE);
   const missing = await client.call(StunMethod.allocate, [lifetimeAttr(600)]);
   t.assert.equal(missing.code, 400);
   t.assert.equal(checkIntegrity(missing.message, client.key()), 'valid');
 
+  const sctp = await client.call(StunMethod.allocate, [
+    { type: Attr.requestedTransport, value: writeRequestedTransport(132) },
+  ]);
+  t.assert.equal(sctp.code, 442);
+  // RFC 6062 §5.1: a TCP allocation needs a TCP or TLS control connection.
   const tcp = await client.call(StunMethod.allocate, [
     { type: Attr.requestedTransport, value: writeRequestedTransport(TransportProtocol.tcp) },
   ]);
-  t.assert.equal(tcp.code, 442);
+  t.assert.equal(tcp.code, 400);
 
   const ipv6 = await client.allocate([
     { type: Attr.requestedAddressFamily, value: writeAddressFamily(AddressFamily.ipv6) },

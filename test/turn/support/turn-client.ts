@@ -14,6 +14,7 @@ import { writeUint32 } from '../../../src/stun/attributes/scalar.ts';
 import {
   TransportProtocol,
   writeChannelNumber,
+  writeConnectionId,
   writeRequestedTransport,
 } from '../../../src/turn/attributes.ts';
 import { errorCodeOf, textOf } from './replies.ts';
@@ -49,6 +50,11 @@ export interface BuildOptions {
 export const requestedUdp: AttributeValue = {
   type: Attr.requestedTransport,
   value: writeRequestedTransport(TransportProtocol.udp),
+};
+
+export const requestedTcp: AttributeValue = {
+  type: Attr.requestedTransport,
+  value: writeRequestedTransport(TransportProtocol.tcp),
 };
 
 export function lifetimeAttr(seconds: number): AttributeValue {
@@ -140,6 +146,30 @@ export class TurnClient {
 
   allocate(extra: readonly AttributeValue[] = [], options: BuildOptions = {}): Promise<Reply> {
     return this.call(StunMethod.allocate, [requestedUdp, ...extra], options);
+  }
+
+  /** RFC 6062: an allocation that relays TCP connections. */
+  allocateTcp(extra: readonly AttributeValue[] = [], options: BuildOptions = {}): Promise<Reply> {
+    return this.call(StunMethod.allocate, [requestedTcp, ...extra], options);
+  }
+
+  /** RFC 6062 Connect: the server connects to `peer` (the answer carries a CONNECTION-ID). */
+  connectPeer(peer: TransportAddress): Promise<Reply> {
+    const transactionId = randomBytes(12);
+    return this.call(
+      StunMethod.connect,
+      [{ type: Attr.xorPeerAddress, value: writeXorAddress(peer, transactionId) }],
+      { transactionId },
+    );
+  }
+
+  /** RFC 6062 ConnectionBind for a new data connection, signed with this client's nonce. */
+  connectionBind(id: number, options: BuildOptions = {}): Buffer {
+    return this.build(
+      StunMethod.connectionBind,
+      [{ type: Attr.connectionId, value: writeConnectionId(id) }],
+      options,
+    );
   }
 
   refresh(seconds?: number, options: BuildOptions = {}): Promise<Reply> {

@@ -35,6 +35,8 @@ export interface TurnGatewayOptions {
   /** More `turn:` keys, one `key: value` each. */
   readonly turn?: readonly string[];
   readonly allowedPeers?: string;
+  /** `turn.relay.tcp` (RFC 6062 TCP allocations); on by default. */
+  readonly relayTcp?: boolean;
   /** The `fraud:` section as a flow mapping; none when absent. */
   readonly fraud?: string;
 }
@@ -57,7 +59,7 @@ export async function startTurnGateway(
         `  realm: ${REALM}`,
         `  accounts: [{ user: ${ALICE.username}, password: ${ALICE.password} }, { user: ${BOB.username}, password: ${BOB.password} }]`,
         `  sharedSecret: ${SECRET}`,
-        `  relay: { address: 127.0.0.1, ports: ${relay.min}-${relay.max} }`,
+        `  relay: { address: 127.0.0.1, ports: ${relay.min}-${relay.max}, tcp: ${options.relayTcp ?? true} }`,
         `  allowedPeers: ${options.allowedPeers ?? '[127.0.0.1/32]'}`,
         ...(options.turn ?? []).map((line) => `  ${line}`),
         ...(options.fraud === undefined ? [] : [`fraud: ${options.fraud}`]),
