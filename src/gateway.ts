@@ -8,6 +8,7 @@ import type { Logger } from './observe/log.ts';
 import { type Metrics, createMetrics } from './observe/metrics.ts';
 import { type TlsMaterial, loadTlsContext } from './net/tls.ts';
 import { createHttpListeners } from './proxy/http/listener.ts';
+import { TLS_LISTENER_TYPES, createStreamListeners } from './proxy/listeners.ts';
 import { type TlsHolder, createTlsHolder } from './net/tls-holder.ts';
 import type { Part } from './part.ts';
 import { createStunServer } from './stun/server.ts';
@@ -111,11 +112,14 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
     pool = createWorkerPool(options.workers ?? 2, { log, fraud });
     parts.push(pool);
   } else if (config.proxy) {
-    // HTTP and HTTPS for now; SIP, H.323 and LDAP plug into proxy/pipeline.ts as they land.
-    const holder = config.proxy.listen.https === undefined ? undefined : await tls();
+    const { listen } = config.proxy;
+    const needsTls = [...TLS_LISTENER_TYPES].some((type) => listen[type] !== undefined);
+    const holder = needsTls ? await tls() : undefined;
     const current = holder && ((): TlsMaterial => holder.current());
+    const listenerDeps = { tls: current, fraud: gate, suspicious, log, metrics };
     parts.push(
-      ...createHttpListeners(config.proxy, { tls: current, fraud: gate, suspicious, log, metrics }),
+      ...createHttpListeners(config.proxy, listenerDeps),
+      ...createStreamListeners(config.proxy, listenerDeps),
     );
   }
   if (config.admin && role !== 'worker') {

@@ -22,6 +22,8 @@ export interface ConnectionDeps extends IntakeDeps {
   readonly kind: RequestKind;
   readonly router: Router;
   readonly settings: ConnectionSettings;
+  /** Blacklisted now? Asked per client chunk while relaying: a brute force on one connection ends. */
+  readonly isBlocked?: ((ip: string) => boolean) | undefined;
 }
 
 export interface ConnectionReport {
@@ -118,6 +120,7 @@ export async function handleConnection(
     clientEnded: taken.ended,
     idleTimeoutMs: deps.settings.idleTimeout,
     watcher,
+    isBlocked: deps.isBlocked && ((): boolean => deps.isBlocked?.(remoteIp) === true),
     countClientBytes: (n) => {
       deps.metrics.clientToBackend.inc(n);
     },
@@ -130,6 +133,9 @@ export async function handleConnection(
   const counted = { bytesIn: relayed.bytesIn, bytesOut: relayed.bytesOut };
   const { end } = relayed;
   if (end.kind === 'failed') throw end.error;
+  if (end.kind === 'blocked') {
+    return { ...base, outcome: 'blocked', reason: 'fraud.blacklisted', ...counted };
+  }
   if (end.kind === 'refused') {
     const refusal = refuse(client, remoteIp, deps, {
       cause: end.cause,

@@ -74,6 +74,7 @@ export function createProxyListener(
     maxFirstMessageBytes: proxy.maxFirstMessageBytes,
     suspicious: deps.suspicious,
     metrics,
+    isBlocked: deps.fraud && ((ip: string): boolean => deps.fraud?.isBlocked(ip) === true),
   };
 
   const accept = (socket: Socket): void => {

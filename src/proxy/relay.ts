@@ -12,6 +12,8 @@ export type RelayEnd =
       readonly reason: string;
       readonly chunk: Buffer;
     }
+  /** The client was blacklisted while relaying (its own traffic, or elsewhere): both sides cut. */
+  | { readonly kind: 'blocked' }
   /** The watcher threw (a bug): both sides were destroyed. */
   | { readonly kind: 'failed'; readonly error: unknown };
 
@@ -22,6 +24,8 @@ export interface RelayOptions {
   readonly clientEnded: boolean;
   readonly idleTimeoutMs: number;
   readonly watcher: Watcher | undefined;
+  /** Asked before each client chunk goes on: true cuts the connection (nothing more is forwarded). */
+  readonly isBlocked?: (() => boolean) | undefined;
   readonly countClientBytes: (bytes: number) => void;
   readonly countBackendBytes: (bytes: number) => void;
 }
@@ -73,6 +77,12 @@ export function relay(
     };
     /** False when the chunk was refused or the watcher failed. */
     const toBackend = (chunk: Buffer): boolean => {
+      if (options.isBlocked?.() === true) {
+        end = { kind: 'blocked' };
+        client.destroy();
+        backend.destroy();
+        return false;
+      }
       let verdict: WatchVerdict;
       try {
         verdict = watcher?.fromClient(chunk) ?? 'pass';

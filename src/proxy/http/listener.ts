@@ -57,6 +57,7 @@ export function createHttpListener(
     isTrustedProxy: deps.isTrustedProxy ?? trustedProxies(proxy.trustedProxies),
     suspicious: deps.suspicious,
     metrics,
+    isBlocked: deps.fraud && ((ip: string): boolean => deps.fraud?.isBlocked(ip) === true),
   };
   const shell = createListenerShell(type, listen, log);
   const own = shell.own;

@@ -40,6 +40,8 @@ export interface SessionDeps {
   readonly isTrustedProxy: (ip: string) => boolean;
   readonly suspicious: Suspicious;
   readonly metrics: ListenerMetrics;
+  /** Blacklisted now? Asked per request: a brute force on one keep-alive connection ends there. */
+  readonly isBlocked?: ((ip: string) => boolean) | undefined;
 }
 
 export interface SessionContext {
@@ -249,6 +251,10 @@ class HttpSession {
 
   private route(request: RequestHead): void {
     const { deps, ctx } = this;
+    if (this.requests > 0 && deps.isBlocked?.(ctx.remoteIp) === true) {
+      this.abort('fraud.blacklisted');
+      return;
+    }
     const host = request.host;
     if (host === undefined) {
       this.refuse('malformed', 'http.missing-host');
