@@ -26,7 +26,15 @@ export function certificateMatches(cert: ClientCertificate, identity: string | u
   return parseSubjectAltName(cert.subjectAltName ?? '').some(({ type, value }) => {
     if (!NAME_TYPES.has(type)) return false;
     const name = value.toLowerCase();
-    return name === wanted || (type === 'URI' && name.replace(IDENTITY_SCHEME, '') === wanted);
+    if (name === wanted) return true;
+    if (type !== 'URI' || !IDENTITY_SCHEME.test(name)) return false;
+    // `sip:alice@example.com` names `alice@example.com`, and the SIP user `alice` (the identity
+    // a SIP sniffer reports; the certificate comes from the operator's own CAs, tls.trust).
+    const address = name.replace(IDENTITY_SCHEME, '');
+    const at = address.indexOf('@');
+    return (
+      address === wanted || (!wanted.includes('@') && at > 0 && address.slice(0, at) === wanted)
+    );
   });
 }
 

@@ -123,3 +123,22 @@ test("node's subjectaltname text splits into entries, quoted values included", (
   );
   t.assert.deepEqual(parseSubjectAltName(''), []);
 });
+
+test('a sip: URI subject alt name names its address and its user part', (t) => {
+  const phone = (san: string): ClientCertificate => ({
+    authorized: true,
+    commonNames: ['phone 7'],
+    subjectAltName: san,
+  });
+  t.assert.equal(certificateMatches(phone('URI:sip:alice@example.com'), 'alice'), true);
+  t.assert.equal(certificateMatches(phone('URI:sips:Alice@example.com'), 'alice'), true);
+  t.assert.equal(certificateMatches(phone('URI:sip:alice@example.com'), 'alice@example.com'), true);
+  t.assert.equal(certificateMatches(phone('URI:sip:alicia@example.com'), 'alice'), false);
+  t.assert.equal(certificateMatches(phone('URI:sip:alice@example.com'), 'bob@example.com'), false);
+  t.assert.equal(certificateMatches(phone('URI:https://alice@example.com'), 'alice'), false);
+  t.assert.equal(certificateMatches(phone('email:alice@example.com'), 'alice'), false);
+  t.assert.equal(
+    certificateMatches({ ...phone('URI:sip:alice@example.com'), authorized: false }, 'alice'),
+    false,
+  );
+});
