@@ -143,3 +143,40 @@ test(
     t.assert.equal(a.connections().length, before);
   },
 );
+
+test(
+  'PROXY protocol v2 to slapd’s pldap:// listener: slapd sees the client’s own address',
+  TIMEOUT,
+  async (t) => {
+    if (!requireTool(t, 'slapd', 'ldapwhoami', 'ss')) return;
+    const slapd = await startSlapd(t, {
+      suffix: 'dc=c,dc=test',
+      users: { carol: 'carol-pw' },
+      proxyProtocol: true,
+    });
+    const port = await findFreePorts({ protos: ['tcp'] });
+    await startPbxgate(
+      t,
+      [
+        'proxy:',
+        `  listen: { ldap: 127.0.0.1:${port} }`,
+        `  services: [{ name: c.test, host: 127.0.0.1, ports: { ldap: { tcp: ${slapd.proxyPort} } }, proxyProtocol: v2 }]`,
+        '',
+      ].join('\n'),
+    );
+    const dn = 'cn=carol,dc=c,dc=test';
+    const run = await ldapWhoami({
+      url: `ldap://127.0.0.1:${port}`,
+      dn,
+      password: 'carol-pw',
+      sourceIp: '127.0.0.31',
+    });
+    t.assert.equal(run.code, 0, run.stderr);
+    t.assert.equal(run.stdout.trim(), `dn:${dn}`);
+    await slapd.waitForBinds(1);
+    const seen = slapd.connections().filter((c) => c.via !== undefined);
+    t.assert.equal(seen.length, 1);
+    t.assert.equal(seen[0]?.ip, '127.0.0.31', 'the address from the PROXY header');
+    t.assert.match(seen[0]?.via ?? '', /^127\.0\.0\.1/, 'the TCP peer is pbxgate');
+  },
+);
