@@ -10,7 +10,7 @@ import type { TlsMaterial } from '../../../src/net/tls.ts';
 import { createLogger } from '../../../src/observe/log.ts';
 import { type Metrics, createMetrics } from '../../../src/observe/metrics.ts';
 import { type ProxyListener, createProxyListener } from '../../../src/proxy/pipeline.ts';
-import type { ListenerType } from '../../../src/proxy/protocol.ts';
+import type { ListenerType, ProxyProtocol } from '../../../src/proxy/protocol.ts';
 import { testCertificate } from '../../support/stun-server.ts';
 import { type TestProtocol, createTestProtocol } from './route-protocol.ts';
 
@@ -90,7 +90,8 @@ export interface GatewayOptions {
   readonly services: readonly unknown[];
   /** Other `proxy:` keys as written in YAML (`firstMessageTimeout: '500ms'`). */
   readonly proxy?: Record<string, unknown>;
-  readonly protocol?: TestProtocol;
+  /** The route protocol of these tests by default; a real one (SIP, LDAP) for its own tests. */
+  readonly protocol?: TestProtocol | ProxyProtocol;
   readonly tls?: TlsMaterial;
   readonly blocked?: ReadonlySet<string>;
 }
@@ -98,6 +99,7 @@ export interface GatewayOptions {
 export interface Gateway {
   readonly port: number;
   readonly listener: ProxyListener;
+  /** The test protocol's counters (a real protocol given in the options is not one). */
   readonly protocol: TestProtocol;
   readonly events: { ip: string; reason: string }[];
   readonly logLines: Record<string, unknown>[];
@@ -112,7 +114,9 @@ export interface Gateway {
 
 export async function startGateway(t: TestContext, options: GatewayOptions): Promise<Gateway> {
   const proxy = proxySchema.parse({ ...options.proxy, services: options.services });
-  const protocol = options.protocol ?? createTestProtocol();
+  const given = options.protocol;
+  const testProtocol = given !== undefined && 'sniffs' in given ? given : createTestProtocol();
+  const protocol: ProxyProtocol = given ?? testProtocol;
   const events: Gateway['events'] = [];
   const logLines: Gateway['logLines'] = [];
   const gateChecks: string[] = [];
@@ -158,7 +162,17 @@ export async function startGateway(t: TestContext, options: GatewayOptions): Pro
     );
     return sample?.value ?? 0;
   };
-  return { port, listener, protocol, events, logLines, metrics, gateChecks, gateRefusals, metric };
+  return {
+    port,
+    listener,
+    protocol: testProtocol,
+    events,
+    logLines,
+    metrics,
+    gateChecks,
+    gateRefusals,
+    metric,
+  };
 }
 
 export async function connectPlain(
