@@ -1,8 +1,9 @@
-// The proxy listeners of `proxy.listen` that route once per connection (SIP, LDAP): each listener
+// The proxy listeners of `proxy.listen` that route once per connection (SIP, H.323, LDAP): each listener
 // type gets the generic pipeline (pipeline.ts) with its protocol's sniffer, refusal and watcher.
 // HTTP and HTTPS route per request and have their own listener (http/listener.ts).
 
 import type { ProxyConfig } from '../config/schema-proxy.ts';
+import { createH323Protocol } from './h323/protocol.ts';
 import { createLdapProtocol } from './ldap/protocol.ts';
 import { type ProxyListener, type ProxyListenerDeps, createProxyListener } from './pipeline.ts';
 import type { ListenerType, ProxyProtocol } from './protocol.ts';
@@ -13,11 +14,15 @@ type MakeProtocol = (proxy: Omit<ProxyConfig, 'listen'>) => ProxyProtocol;
 const sip: MakeProtocol = () => createSipProtocol();
 const ldap: MakeProtocol = (proxy) =>
   createLdapProtocol({ maxMessageBytes: proxy.maxFirstMessageBytes });
+const h323: MakeProtocol = (proxy) =>
+  createH323Protocol({ maxFirstMessageBytes: proxy.maxFirstMessageBytes });
 
 /** Listener types served by the generic pipeline, and the protocol each speaks. */
 const STREAM_TYPES: readonly (readonly [ListenerType, MakeProtocol])[] = [
   ['sip-tcp', sip],
   ['sip-tls', sip],
+  ['h323-tcp', h323],
+  ['h323-tls', h323],
   ['ldap', ldap],
   ['ldaps', ldap],
 ];
