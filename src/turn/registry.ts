@@ -12,8 +12,16 @@ export interface Entry {
   windowBytes: number;
 }
 
+/** Links live as long as their client's socket or cache entry: their keys are made once. */
+const linkKeys = new WeakMap<TurnLink, string>();
+
 export function linkKey(link: TurnLink): string {
-  return tupleKey(link.transport, link.client, link.server);
+  let key = linkKeys.get(link);
+  if (key === undefined) {
+    key = tupleKey(link.transport, link.client, link.server);
+    linkKeys.set(link, key);
+  }
+  return key;
 }
 
 /** What a nonce is bound to: the client's transport address. */

@@ -5,7 +5,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { type Socket, createSocket } from 'node:dgram';
 import type { PortRange } from '../config/schema-turn.ts';
-import { unmapIpv4 } from '../net/ip-bytes.ts';
 import type { TransportAddress } from '../stun/attributes/address.ts';
 import type { RelayHandle } from './allocation.ts';
 
@@ -102,8 +101,8 @@ export function createRelayOpener(config: RelayConfig, localFallback: () => stri
     advertisedAddress(config, family, socket.address(), localFallback);
   const handleOf = (family: 4 | 6, socket: Socket, onData: PeerData): RelayHandle => {
     socket.on('message', (data, from) => {
-      const address = unmapIpv4(from.address);
-      onData(data, { family: address.includes(':') ? 6 : 4, address, port: from.port });
+      // An IPv6 relay socket is v6-only (ipv6Only): a peer's address needs no unmapping on either.
+      onData(data, { family, address: from.address, port: from.port });
     });
     return {
       address: advertised(family, socket),
