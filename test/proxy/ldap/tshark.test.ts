@@ -11,19 +11,9 @@ import { ResultCode } from '../../../src/proxy/ldap/ops.ts';
 import { createLdapProtocol } from '../../../src/proxy/ldap/protocol.ts';
 import type { RefusalCause } from '../../../src/proxy/protocol.ts';
 import { message, response, simpleBind, tlv, vectors } from './support.ts';
+import { requireTshark } from '../../support/tshark-tool.ts';
 
 const ldap = createLdapProtocol();
-
-function installed(command: string): boolean {
-  try {
-    execFileSync(command, ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasTshark = installed('tshark') && installed('text2pcap');
 
 /** text2pcap's input: one `od -Ax -tx1`-style dump per packet, offsets restarting at 0. */
 function dump(packets: readonly Uint8Array[]): string {
@@ -87,10 +77,7 @@ const REQUEST_FIELDS = [
 ];
 
 test('tshark reads the test vectors as the LDAP requests they are meant to be', (t) => {
-  if (!hasTshark) {
-    t.skip('tshark not installed');
-    return;
-  }
+  if (!requireTshark(t)) return;
   const rows = decode(
     [
       vectors.simpleBind,
@@ -128,10 +115,7 @@ const RESPONSE_FIELDS = [
 ];
 
 test("tshark reads the proxy's answers as the LDAP responses they are meant to be", (t) => {
-  if (!hasTshark) {
-    t.skip('tshark not installed');
-    return;
-  }
+  if (!requireTshark(t)) return;
   const starttls = ldap.sniff(vectors.startTls);
   const refusals: [Uint8Array | undefined, RefusalCause][] = [
     [vectors.simpleBind, 'unknown-service'],
@@ -163,10 +147,7 @@ test("tshark reads the proxy's answers as the LDAP responses they are meant to b
 });
 
 test("the resultCodes' numbers are the ones tshark names the same way (RFC 4511 App. A)", (t) => {
-  if (!hasTshark) {
-    t.skip('tshark not installed');
-    return;
-  }
+  if (!requireTshark(t)) return;
   const codes = Object.entries(ResultCode);
   const text = tshark(
     codes.map(([, code]) => response(1, 0x61, code)),

@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { Alias } from '../../../../src/proxy/h323/h225-common.ts';
 import { BODY_NAMES } from '../../../../src/proxy/h323/h225-body.ts';
@@ -14,23 +13,10 @@ import type { RasMessage } from '../../../../src/proxy/h323/h225-ras.ts';
 import { resolveH323Limits } from '../../../../src/proxy/h323/limits.ts';
 import { decodeSignalling, decodeTunnelledRas } from '../../../../src/proxy/h323/route.ts';
 import { frameTpkt } from '../../../../src/proxy/h323/tpkt.ts';
-import { findOnPath } from '../../../interop/support/tools.ts';
 
 const run = promisify(execFile);
 
-/**
- * True when tshark and text2pcap are on PATH. Otherwise the test is skipped, or fails when CI is
- * set (CI installs tshark), as test/interop/support/tools.ts `requireTool` does.
- */
-export function requireTshark(t: TestContext): boolean {
-  const missing = ['tshark', 'text2pcap'].filter((name) => findOnPath(name) === undefined);
-  if (missing.length === 0) return true;
-  const message = `tshark not installed: ${missing.join(', ')} not on PATH (Debian: apt-get install tshark)`;
-  if (process.env['CI'] !== undefined && process.env['CI'] !== '')
-    throw new Error(`${message}; CI must have it`);
-  t.skip(message);
-  return false;
-}
+export { requireTshark } from '../../../support/tshark-tool.ts';
 
 /** One message as read: the Q.931 type, the body, the tunnelled RAS, a Setup's destinations. */
 export interface Reading {
