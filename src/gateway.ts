@@ -9,6 +9,7 @@ import { type Metrics, createMetrics } from './observe/metrics.ts';
 import { type TlsMaterial, loadTlsContext } from './net/tls.ts';
 import { createHttpListeners } from './proxy/http/listener.ts';
 import { TLS_LISTENER_TYPES, createStreamListeners } from './proxy/listeners.ts';
+import { createNatPart } from './nat/part.ts';
 import { type TlsHolder, createTlsHolder } from './net/tls-holder.ts';
 import type { Part } from './part.ts';
 import { createStunServer } from './stun/server.ts';
@@ -122,6 +123,10 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
       ...createStreamListeners(config.proxy, listenerDeps),
     );
   }
+  // NAT detection runs in the primary only: it is about this host, not about one worker.
+  const nat =
+    config.nat && role !== 'worker' ? createNatPart(config.nat, { log, metrics }) : undefined;
+  if (nat) parts.push(nat);
   if (config.admin && role !== 'worker') {
     const workers = pool;
     // Last, so every other part is running before the admin API serves.
@@ -139,6 +144,7 @@ export async function createGateway(config: Config, options: GatewayOptions): Pr
           uptimeSeconds: Math.round(process.uptime()),
           parts: parts.map((part) => part.name),
           ...(workers ? { workers: workers.pids() } : {}),
+          ...(nat ? { nat: nat.status() } : {}),
         }),
       }),
     );

@@ -6,6 +6,7 @@ import { type CommandIo, processIo } from './cli/args.ts';
 import { blacklistUsage, runBlacklist, runWhitelist, whitelistUsage } from './cli/blacklist.ts';
 import { checkUsage, runCheck } from './cli/check.ts';
 import { hashPasswordUsage, runHashPassword } from './cli/hash-password.ts';
+import { natTypeUsage, runNatType } from './cli/nat-type.ts';
 import { runStart, startUsage } from './cli/start.ts';
 import { runStun, stunUsage } from './cli/stun.ts';
 import { runTurnCredentials, turnCredentialsUsage } from './cli/turn-credentials.ts';
@@ -14,6 +15,7 @@ const commands: Record<string, (argv: readonly string[], io: CommandIo) => Promi
   start: runStart,
   check: runCheck,
   stun: runStun,
+  'nat-type': runNatType,
   'hash-password': runHashPassword,
   'turn-credentials': runTurnCredentials,
   blacklist: runBlacklist,
@@ -26,6 +28,7 @@ function usage(): string {
     `  ${startUsage}`,
     `  ${checkUsage}`,
     `  ${stunUsage}`,
+    `  ${natTypeUsage}`,
     `  ${hashPasswordUsage}`,
     `  ${turnCredentialsUsage}`,
     `  ${blacklistUsage}`,

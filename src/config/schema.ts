@@ -9,6 +9,12 @@ import {
   section,
   cidrSchema,
 } from './schema-fields.ts';
+import {
+  type LogicalStunServer,
+  STUN_SERVERS_EXAMPLE,
+  parseStunServerList,
+} from '../nat/server-list.ts';
+import { durationSchema } from './duration.ts';
 import { proxySchema } from './schema-proxy.ts';
 import { stunSchema } from './schema-stun.ts';
 import { turnSchema } from './schema-turn.ts';
@@ -93,14 +99,17 @@ const fraudSchema = mapping({
 const natSchema = mapping({
   // Up to two logical servers separated by ';' (nat/server-list.ts reads the rest).
   stunServers: z
-    .string({ error: 'expected servers like "stun.example.net:3478;192.0.2.1:3478,192.0.2.2"' })
-    .refine((text) => text.trim() !== '', { error: 'must not be empty' })
-    .refine((text) => text.split(';').length <= 2, {
-      error: "at most two logical servers, separated by one ';'",
-    })
-    .refine((text) => text.split(';').every((part) => part.trim() !== ''), {
-      error: "a logical server between ';' is empty",
+    .string({ error: `expected servers like ${STUN_SERVERS_EXAMPLE}` })
+    .transform((text, ctx): readonly LogicalStunServer[] => {
+      const list = parseStunServerList(text);
+      if (list.ok) return list.servers;
+      for (const message of list.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
     }),
+  // How often the NAT type is detected again while pbxgate runs (and once at start).
+  interval: durationSchema
+    .refine((ms) => ms >= 10_000, { error: 'must be at least 10s' })
+    .prefault('10m'),
 });
 
 const logSchema = mapping({

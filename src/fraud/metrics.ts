@@ -1,5 +1,6 @@
 // The metrics of fraud detection, registered on the gateway's registry (observe/metrics.ts owns the rest).
 
+import { reuse } from '../observe/reuse-metric.ts';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface FraudMetrics {
@@ -41,13 +42,4 @@ export function registerFraudMetrics(registry: Registry): FraudMetrics {
       registers,
     }),
   };
-}
-
-function reuse<Metric, Options extends { readonly name: string }>(
-  registry: Registry,
-  Kind: new (options: Options) => Metric,
-  options: Options,
-): Metric {
-  const existing = registry.getSingleMetric(options.name);
-  return existing instanceof Kind ? existing : new Kind(options);
 }
