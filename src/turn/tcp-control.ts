@@ -173,6 +173,9 @@ export function createTcpControl(
         pending === undefined ||
         entry === undefined
       ) {
+        // Guessing CONNECTION-IDs (to take over someone's peer connection) is an attack.
+        if (pending === undefined)
+          deps.suspicious(link.client.address, 'turn.unknown-connection-id');
         answer(link, request, errorReply(request, 400, reply), 400);
         return;
       }

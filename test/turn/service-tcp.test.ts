@@ -190,6 +190,13 @@ test('the RFC 6062 refusals: 400, 441, 401, 446, 447, and Send/ChannelBind on a 
   const id = connectionIdOf(first);
   // Unknown id, another user, a wrong password: the connection stays unbound.
   t.assert.equal((await dataConnection(t, gateway.port, client.connectionBind(id ^ 1))).code, 400);
+  t.assert.equal(
+    metricValue(
+      await gateway.metrics(),
+      'pbxgate_suspicious_events_total{reason="turn.unknown-connection-id"}',
+    ),
+    1,
+  );
   const bob = await turnClient(t, 'tcp', gateway.port, BOB);
   bob.nonce = client.nonce;
   t.assert.equal((await dataConnection(t, gateway.port, bob.connectionBind(id))).code, 441);
