@@ -65,6 +65,8 @@ export function createTcpControl(
 ): TcpControl {
   const { reply } = deps.auth;
   const { answer, refuse, succeed } = answering;
+  /** Connects of each allocation waiting for their peer. */
+  const connecting = new Map<string, number>();
 
   /** RFC 6062 §5.3: a peer connected to the relayed address of the allocation `key`. */
   const inbound =
@@ -106,7 +108,8 @@ export function createTcpControl(
     const connect = peer === undefined ? undefined : allocation.relayFor(peer.family)?.connect;
     if (peer === undefined || peers.length > 1 || connect === undefined) return badRequest;
     if (connections.has(allocation.key, peer)) return { kind: 'error', code: 446 };
-    if (connections.countFor(allocation.key) >= MAX_CONNECTIONS_PER_ALLOCATION) {
+    const busy = connections.countFor(allocation.key) + (connecting.get(allocation.key) ?? 0);
+    if (busy >= MAX_CONNECTIONS_PER_ALLOCATION) {
       return { kind: 'error', code: 508 };
     }
     return { peer, connect };
@@ -139,7 +142,13 @@ export function createTcpControl(
         return;
       }
       const { peer, connect } = target;
-      const socket = await connect(peer, CONNECT_TIMEOUT_MS);
+      // Connects still in flight count against the allocation's connections (no fan-out).
+      connecting.set(allocation.key, (connecting.get(allocation.key) ?? 0) + 1);
+      const socket = await connect(peer, CONNECT_TIMEOUT_MS).finally(() => {
+        const left = (connecting.get(allocation.key) ?? 1) - 1;
+        if (left > 0) connecting.set(allocation.key, left);
+        else connecting.delete(allocation.key);
+      });
       if (socket === 'failed') {
         refuse(link, request, { kind: 'error', code: 447 }, signing);
         return;

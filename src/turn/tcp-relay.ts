@@ -55,6 +55,7 @@ function connectFrom(
   localAddress: string | undefined,
   peer: TransportAddress,
   timeoutMs: number,
+  inFlight: Set<Socket>,
 ): Promise<Socket | 'failed'> {
   return new Promise((resolve) => {
     const socket = connect({
@@ -64,18 +65,22 @@ function connectFrom(
       noDelay: true,
       ...(localAddress === undefined ? {} : { localAddress }),
     });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve('failed');
-    }, timeoutMs);
-    socket.once('error', () => {
+    inFlight.add(socket);
+    const fail = (): void => {
       clearTimeout(timer);
+      inFlight.delete(socket);
       socket.destroy();
       resolve('failed');
-    });
+    };
+    const timer = setTimeout(fail, timeoutMs);
+    socket.once('error', fail);
+    // Destroyed while connecting: the relay closed (its allocation ended).
+    socket.once('close', fail);
     socket.once('connect', () => {
       clearTimeout(timer);
-      socket.removeAllListeners('error');
+      inFlight.delete(socket);
+      socket.off('error', fail);
+      socket.off('close', fail);
       socket.pause();
       resolve(socket);
     });
@@ -104,11 +109,14 @@ export function createTcpRelayOpener(
         const bound = server.address();
         const port = typeof bound === 'object' && bound !== null ? bound.port : 0;
         const wildcard = host === '0.0.0.0' || host === '::';
+        const inFlight = new Set<Socket>();
         return {
           address: advertisedAddress(config, family, { address: host, port }, localFallback),
-          connect: (peer, timeoutMs) => connectFrom(wildcard ? undefined : host, peer, timeoutMs),
+          connect: (peer, timeoutMs) =>
+            connectFrom(wildcard ? undefined : host, peer, timeoutMs, inFlight),
           close() {
             server.close();
+            for (const socket of inFlight) socket.destroy();
           },
         };
       }

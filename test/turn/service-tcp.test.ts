@@ -2,7 +2,9 @@
 // (ConnectionAttempt), ConnectionBind on a new client connection, then raw bytes both ways; the
 // refusals (400, 403, 441, 442, 446, 447); everything closes with the control connection.
 
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { Attr, StunClass, StunMethod } from '../../src/stun/constants.ts';
@@ -240,4 +242,50 @@ test('maxBytesPerSecond holds back a TCP connection instead of dropping its byte
   t.assert.equal(received.equals(payload), true, 'every byte, in order');
   // 200 kB at 50 kB/s: at least the 150 kB past the first second's budget waits its turn.
   t.assert.equal(elapsed >= 2000, true, `took ${elapsed} ms`);
+});
+
+/** A TCP port that listens with a backlog of 0 and never accepts: connects to it hang. */
+async function blackHole(t: TestContext): Promise<number> {
+  const child = spawn('python3', [
+    '-c',
+    'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)',
+  ]);
+  t.after(() => child.kill('SIGKILL'));
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  return Number(line.toString().trim());
+}
+
+test('Connects in flight count against the allocation’s 64 connections, and end with it', async (t) => {
+  const gateway = await startTurnGateway(t);
+  const { client } = await tcpAllocation(t, gateway);
+  const peer = { family: 4, address: '127.0.0.1', port: await blackHole(t) } as const;
+  // Its accept queue (one) is taken first: every Connect after this one hangs in its handshake.
+  const first = await tcpConnect(t, peer);
+  t.assert.equal(first.socket.destroyed, false);
+  const codes: (number | 'ok')[] = [];
+  const started = Date.now();
+  for (let i = 0; i < 70; i++) {
+    client
+      .connectPeer(peer)
+      .then((reply) => codes.push(reply.code))
+      .catch(() => undefined); // the ones still connecting are never answered: the allocation ends
+  }
+  t.assert.equal(
+    await eventually(() => codes.filter((code) => code === 508).length >= 6, 3000),
+    true,
+    `codes so far: ${codes.join(',')}`,
+  );
+  t.assert.deepEqual(codes, [508, 508, 508, 508, 508, 508], 'the 65th to 70th, at once');
+  // The allocation ends with its control connection: the connects in flight are dropped with it
+  // (the gateway runs in this process: its sockets are among ours).
+  const sockets = (): number =>
+    process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
+  const before = sockets();
+  client.connection.close();
+  t.assert.equal(
+    await eventually(() => sockets() <= before - 64),
+    true,
+    `sockets: ${before} before, ${sockets()} after`,
+  );
+  t.assert.equal(Date.now() - started < 10_000, true, 'no connect waited for its 15 s timeout');
 });
