@@ -4,9 +4,10 @@
 // knobs from environment variables, and the header every run prints first.
 
 import { type ChildProcess, execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
-import { availableParallelism, cpus, loadavg, release } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { isRunning, spawnLogged, stopChild } from '../support/children.ts';
@@ -250,6 +251,9 @@ export function table(
   return [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n');
 }
 
+const EXIT_SETUP = 2;
+const EXIT_INTERRUPTED = 130;
+
 /** An AbortSignal for SIGINT/SIGTERM: the benchmark stops what it started and exits 130. */
 export function interruptSignal(): AbortSignal {
   const controller = new AbortController();
@@ -259,4 +263,47 @@ export function interruptSignal(): AbortSignal {
   process.once('SIGINT', abort);
   process.once('SIGTERM', abort);
   return controller.signal;
+}
+
+/**
+ * A benchmark's main: `--help` prints `usage`; `setup` reads the knobs and checks the tools (a
+ * throw is exit 2); `bench` runs in a temporary directory, removed unless the run failed (its logs
+ * are kept then). Exit 0, 2 on a failure, 130 when interrupted.
+ */
+export async function runBenchMain<S>(
+  name: string,
+  usage: string,
+  setup: () => S,
+  bench: (settings: S, root: string, signal: AbortSignal) => Promise<void>,
+): Promise<number> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  let settings: S;
+  try {
+    settings = setup();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_SETUP;
+  }
+  const signal = interruptSignal();
+  const root = mkdtempSync(join(tmpdir(), `pbxgate-bench-${name}-`));
+  let keep = false;
+  try {
+    await bench(settings, root, signal);
+    return 0;
+  } catch (err) {
+    if (signal.aborted) {
+      process.stderr.write('interrupted: every started process was stopped\n');
+      return EXIT_INTERRUPTED;
+    }
+    keep = true;
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`logs kept in ${root}\n`);
+    return EXIT_SETUP;
+  } finally {
+    if (!keep) rmSync(root, { recursive: true, force: true });
+    process.stdout.write(`load average at end: ${loadAverage()}\n`);
+  }
 }

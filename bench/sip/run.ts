@@ -10,12 +10,11 @@
 // CPU per REGISTER = the process tree's utime + stime over the sipp run / successful REGISTERs (with
 // digest auth one REGISTER is two requests: 401 challenge, then the one with credentials).
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pbxgateEntry } from '../stun/servers.ts';
 import { requireTool, toolVersion } from '../http/servers.ts';
-import { type Started, commandLine, interruptSignal, loadAverage, machineLine } from './harness.ts';
+import { type Started, commandLine, loadAverage, machineLine, runBenchMain } from './harness.ts';
 import { MIN_ACHIEVED, type Step, runTable, stepLine, summaryTable } from './report.ts';
 import {
   type KamailioMode,
@@ -35,8 +34,6 @@ import {
 } from './settings.ts';
 import { SIPP_TEMPLATE, runSipp, sippVersion } from './sipp.ts';
 
-const EXIT_SETUP = 2;
-const EXIT_INTERRUPTED = 130;
 const CHECK_RATE = 50;
 const CHECK_CALLS = 20;
 
@@ -203,42 +200,15 @@ async function bench(settings: SipSettings, root: string, signal: AbortSignal): 
   );
 }
 
-async function main(): Promise<number> {
-  if (process.argv.includes('--help')) {
-    process.stdout.write(
-      `usage: [VAR=value ...] node --import tsx bench/sip/run.ts\n${settingsHelp}\n`,
-    );
-    return 0;
-  }
-  let settings: SipSettings;
-  try {
-    settings = readSettings(process.env, pbxgateEntry);
+process.exitCode = await runBenchMain<SipSettings>(
+  'sip',
+  `usage: [VAR=value ...] node --import tsx bench/sip/run.ts\n${settingsHelp}`,
+  () => {
+    const settings = readSettings(process.env, pbxgateEntry);
     requireTool('kamailio');
     requireTool('sipp');
     if (settings.targets.includes('haproxy')) requireTool('haproxy');
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_SETUP;
-  }
-  const signal = interruptSignal();
-  const root = mkdtempSync(join(tmpdir(), 'pbxgate-bench-sip-'));
-  let keep = false;
-  try {
-    await bench(settings, root, signal);
-    return 0;
-  } catch (err) {
-    if (signal.aborted) {
-      process.stderr.write('interrupted: every started process was stopped\n');
-      return EXIT_INTERRUPTED;
-    }
-    keep = true;
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.stderr.write(`logs kept in ${root}\n`);
-    return EXIT_SETUP;
-  } finally {
-    if (!keep) rmSync(root, { recursive: true, force: true });
-    process.stdout.write(`load average at end: ${loadAverage()}\n`);
-  }
-}
-
-process.exitCode = await main();
+    return settings;
+  },
+  bench,
+);

@@ -157,6 +157,13 @@ export function coturnArgs(port: number | string, dir: string): string[] {
     '--listening-ip=127.0.0.1',
     `--listening-port=${port}`,
     '--no-auth',
+    ...coturnPlainFiles(dir),
+  ];
+}
+
+/** No CLI, no TLS/DTLS, and every file coturn writes (pid, log, user db) in the run's `dir`. */
+export function coturnPlainFiles(dir: string): string[] {
+  return [
     '--no-cli',
     '--no-tls',
     '--no-dtls',

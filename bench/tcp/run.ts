@@ -9,8 +9,7 @@
 // Goal (the issue): pbxgate's throughput at least 0.9x HAProxy's.
 // npm run bench:tcp   (knobs: see settings.ts or --help; recipe: shared/reference/peer-bench/tcp-bulk.sh)
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeLoopbackPort, requireTool, toolVersion } from '../http/servers.ts';
@@ -20,7 +19,7 @@ import { pbxgateEntry, projectRoot } from '../stun/servers.ts';
 import {
   type Started,
   commandLine,
-  interruptSignal,
+  runBenchMain,
   launchServer,
   loadAverage,
   machineLine,
@@ -36,8 +35,6 @@ import {
   settingsHelp,
 } from './settings.ts';
 
-const EXIT_SETUP = 2;
-const EXIT_INTERRUPTED = 130;
 const BULK_ENDS = fileURLToPath(new URL('./bulk-ends.ts', import.meta.url));
 /** Node with tsx, run from the project root (where tsx is installed). */
 const TSX = ['--import', 'tsx', BULK_ENDS];
@@ -199,40 +196,13 @@ async function bench(settings: BulkSettings, root: string, signal: AbortSignal):
   );
 }
 
-async function main(): Promise<number> {
-  if (process.argv.includes('--help')) {
-    process.stdout.write(
-      `usage: [VAR=value ...] node --import tsx bench/tcp/run.ts\n${settingsHelp}\n`,
-    );
-    return 0;
-  }
-  let settings: BulkSettings;
-  try {
-    settings = readSettings(process.env, pbxgateEntry);
+process.exitCode = await runBenchMain<BulkSettings>(
+  'tcp',
+  `usage: [VAR=value ...] node --import tsx bench/tcp/run.ts\n${settingsHelp}`,
+  () => {
+    const settings = readSettings(process.env, pbxgateEntry);
     if (settings.targets.some((t) => t.startsWith('haproxy'))) requireTool('haproxy');
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_SETUP;
-  }
-  const signal = interruptSignal();
-  const root = mkdtempSync(join(tmpdir(), 'pbxgate-bench-tcp-'));
-  let keep = false;
-  try {
-    await bench(settings, root, signal);
-    return 0;
-  } catch (err) {
-    if (signal.aborted) {
-      process.stderr.write('interrupted: every started process was stopped\n');
-      return EXIT_INTERRUPTED;
-    }
-    keep = true;
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.stderr.write(`logs kept in ${root}\n`);
-    return EXIT_SETUP;
-  } finally {
-    if (!keep) rmSync(root, { recursive: true, force: true });
-    process.stdout.write(`load average at end: ${loadAverage()}\n`);
-  }
-}
-
-process.exitCode = await main();
+    return settings;
+  },
+  bench,
+);

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnLogged, stopChild } from '../support/children.ts';
 import { type CpuTimes, processCpuTimes } from '../stun/proc-cpu.ts';
-import { freeLoopbackPort, waitUntilAnswering } from '../stun/servers.ts';
+import { coturnPlainFiles, freeLoopbackPort, waitUntilAnswering } from '../stun/servers.ts';
 
 export const USER = 'alice';
 export const PASSWORD = 'secret123';
@@ -35,13 +35,7 @@ function coturnArgs(port: number, dir: string): string[] {
     `--realm=${REALM}`,
     '--allow-loopback-peers',
     '--cli-password=bench-cli-password',
-    '--no-cli',
-    '--no-tls',
-    '--no-dtls',
-    `--pidfile=${join(dir, 'turnserver.pid')}`,
-    `--log-file=${join(dir, 'turnserver.log')}`,
-    '--simple-log',
-    `--userdb=${join(dir, 'turndb')}`,
+    ...coturnPlainFiles(dir),
   ];
 }
 

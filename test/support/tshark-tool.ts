@@ -15,3 +15,17 @@ export function requireTshark(t: TestContext): boolean {
   t.skip(message);
   return false;
 }
+
+/** text2pcap's input: one `od -Ax -tx1`-style dump per packet, offsets restarting at 0. */
+export function hexDump(packets: readonly Uint8Array[]): string {
+  const lines: string[] = [];
+  for (const packet of packets) {
+    for (let at = 0; at < packet.length; at += 16) {
+      const octets = Buffer.from(packet.subarray(at, at + 16))
+        .toString('hex')
+        .replace(/(..)/g, '$1 ');
+      lines.push(`${at.toString(16).padStart(6, '0')} ${octets.trim()}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

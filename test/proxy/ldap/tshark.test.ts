@@ -12,22 +12,9 @@ import { createLdapProtocol } from '../../../src/proxy/ldap/protocol.ts';
 import type { RefusalCause } from '../../../src/proxy/protocol.ts';
 import { message, response, simpleBind, tlv, vectors } from './support.ts';
 import { requireTshark } from '../../support/tshark-tool.ts';
+import { hexDump } from '../../support/tshark-tool.ts';
 
 const ldap = createLdapProtocol();
-
-/** text2pcap's input: one `od -Ax -tx1`-style dump per packet, offsets restarting at 0. */
-function dump(packets: readonly Uint8Array[]): string {
-  const lines: string[] = [];
-  for (const packet of packets) {
-    for (let at = 0; at < packet.length; at += 16) {
-      const octets = Buffer.from(packet.subarray(at, at + 16))
-        .toString('hex')
-        .replace(/(..)/g, '$1 ');
-      lines.push(`${at.toString(16).padStart(6, '0')} ${octets.trim()}`);
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 /** One TCP segment per packet, all in one direction (`fromServer`: 389 -> 40000), through tshark. */
 function tshark(
@@ -41,7 +28,7 @@ function tshark(
     const ports = fromServer ? '389,40000' : '40000,389';
     const hosts = fromServer ? '192.0.2.2,192.0.2.1' : '192.0.2.1,192.0.2.2';
     execFileSync('text2pcap', ['-q', '-T', ports, '-4', hosts, '-', pcap], {
-      input: dump(packets),
+      input: hexDump(packets),
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     return execFileSync('tshark', ['-r', pcap, ...args], {

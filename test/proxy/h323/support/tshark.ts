@@ -13,6 +13,7 @@ import type { RasMessage } from '../../../../src/proxy/h323/h225-ras.ts';
 import { resolveH323Limits } from '../../../../src/proxy/h323/limits.ts';
 import { decodeSignalling, decodeTunnelledRas } from '../../../../src/proxy/h323/route.ts';
 import { frameTpkt } from '../../../../src/proxy/h323/tpkt.ts';
+import { hexDump } from '../../../support/tshark-tool.ts';
 
 const run = promisify(execFile);
 
@@ -35,20 +36,6 @@ export interface RasReading {
   readonly aliases: readonly string[];
   /** GRJ/RRJ rejectReason as tshark numbers it (extensions after the roots). */
   readonly reason: number | undefined;
-}
-
-/** text2pcap's input: one `od -Ax -tx1`-style dump per packet, offsets restarting at 0. */
-function dump(packets: readonly Uint8Array[]): string {
-  const lines: string[] = [];
-  for (const packet of packets) {
-    for (let at = 0; at < packet.length; at += 16) {
-      const octets = Buffer.from(packet.subarray(at, at + 16))
-        .toString('hex')
-        .replace(/(..)/g, '$1 ');
-      lines.push(`${at.toString(16).padStart(6, '0')} ${octets.trim()}`);
-    }
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 type Json = unknown;
@@ -136,7 +123,7 @@ async function tsharkLayers(
     const pcap = join(dir, 'h323.pcap');
     const ports = transport === 'tcp' ? ['-T', '40000,1720'] : ['-u', '40000,1719'];
     const text2pcap = run('text2pcap', ['-q', ...ports, '-4', '192.0.2.1,192.0.2.2', '-', pcap]);
-    text2pcap.child.stdin?.end(dump(packets));
+    text2pcap.child.stdin?.end(hexDump(packets));
     await text2pcap;
     const { stdout } = await run('tshark', ['-r', pcap, '-T', 'json', '--no-duplicate-keys'], {
       maxBuffer: 256 * 1024 * 1024,
