@@ -6,6 +6,7 @@ import type { ProxyConfig, ProxyListenAddress } from '../config/schema-proxy.ts'
 import { PbxgateError } from '../errors.ts';
 import type { FraudDetection } from '../fraud/fraud.ts';
 import type { Suspicious } from '../fraud/suspicious.ts';
+import { adoptAccepted } from '../net/pooled-reads.ts';
 import type { TlsMaterial } from '../net/tls.ts';
 import type { Logger } from '../observe/log.ts';
 import type { Metrics } from '../observe/metrics.ts';
@@ -41,7 +42,9 @@ export function createProxyListener(
   listen: ProxyListenAddress,
   deps: ProxyListenerDeps,
 ): ProxyListener {
-  const { kind, tls: terminatesTls } = listenerKinds[type];
+  const { kind, tls: terminatesTls, startTls } = listenerKinds[type];
+  // A connection that stays plain TCP reads into pooled buffers for the relay (net/pooled-reads.ts).
+  const pooledReads = !terminatesTls && !startTls;
   if (deps.protocol.kind !== kind) {
     throw new Error(`proxy: a ${deps.protocol.kind} protocol cannot serve the ${type} listener`);
   }
@@ -77,7 +80,8 @@ export function createProxyListener(
     isBlocked: deps.fraud && ((ip: string): boolean => deps.fraud?.isBlocked(ip) === true),
   };
 
-  const accept = (socket: Socket): void => {
+  const accept = (accepted: Socket): void => {
+    const socket = pooledReads ? adoptAccepted(accepted) : accepted;
     const admitted = admit(socket, {
       fraud: deps.fraud,
       pending,

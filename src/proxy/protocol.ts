@@ -9,15 +9,18 @@ export type RequestKind = 'http' | 'sip' | 'h323' | 'ldap';
 export type ListenerType =
   'http' | 'https' | 'sip-tcp' | 'sip-tls' | 'h323-tcp' | 'h323-tls' | 'ldap' | 'ldaps';
 
-export const listenerKinds: Readonly<Record<ListenerType, { kind: RequestKind; tls: boolean }>> = {
-  http: { kind: 'http', tls: false },
-  https: { kind: 'http', tls: true },
-  'sip-tcp': { kind: 'sip', tls: false },
-  'sip-tls': { kind: 'sip', tls: true },
-  'h323-tcp': { kind: 'h323', tls: false },
-  'h323-tls': { kind: 'h323', tls: true },
-  ldap: { kind: 'ldap', tls: false },
-  ldaps: { kind: 'ldap', tls: true },
+/** `startTls`: the plain listener may turn TLS mid-connection (LDAP StartTLS, answered by us). */
+export const listenerKinds: Readonly<
+  Record<ListenerType, { kind: RequestKind; tls: boolean; startTls: boolean }>
+> = {
+  http: { kind: 'http', tls: false, startTls: false },
+  https: { kind: 'http', tls: true, startTls: false },
+  'sip-tcp': { kind: 'sip', tls: false, startTls: false },
+  'sip-tls': { kind: 'sip', tls: true, startTls: false },
+  'h323-tcp': { kind: 'h323', tls: false, startTls: false },
+  'h323-tls': { kind: 'h323', tls: true, startTls: false },
+  ldap: { kind: 'ldap', tls: false, startTls: true },
+  ldaps: { kind: 'ldap', tls: true, startTls: false },
 };
 
 /** What the sniffer learns from a connection's first bytes. */

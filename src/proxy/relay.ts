@@ -1,6 +1,7 @@
 // Relays a routed connection both ways with backpressure and half-close, through the protocol's
 // watcher when it has one, until both sides are closed or the connection has been idle too long.
 import type { Socket } from 'node:net';
+import { pooledReadsOf } from '../net/pooled-reads.ts';
 import type { RefusalCause, WatchVerdict, Watcher } from './protocol.ts';
 
 export type RelayEnd =
@@ -38,6 +39,34 @@ export interface RelayResult {
   readonly bytesOut: number;
 }
 
+type Release = () => void;
+const kept: Release = () => undefined;
+
+/**
+ * Delivers what `socket` reads to `onChunk`: straight from its pooled read buffers when it has them
+ * (each released once written), else from 'data' events. Returns how to stop and read the usual
+ * way again (a refused client is answered that way).
+ */
+function readChunks(
+  socket: Socket,
+  onChunk: (chunk: Buffer, release: Release) => void,
+): () => void {
+  const reads = pooledReadsOf(socket);
+  if (reads !== undefined) {
+    reads.direct(onChunk);
+    return () => {
+      reads.streamed();
+    };
+  }
+  const onData = (chunk: Buffer): void => {
+    onChunk(chunk, kept);
+  };
+  socket.on('data', onData);
+  return () => {
+    socket.off('data', onData);
+  };
+}
+
 /**
  * Resolves when both sockets are closed. A watcher refusal leaves the client open and paused for the
  * caller's answer (the backend is destroyed at once); every other end closes both. Each chunk goes
@@ -63,11 +92,14 @@ export function relay(
       client.destroy();
       backend.destroy();
     };
+    let stopClientReads: () => void = () => undefined;
+    const isRefused = (): boolean => end.kind === 'refused';
     const refuse = (verdict: { refuse: RefusalCause; reason: string }, chunk: Buffer): void => {
+      // A chunk of a pooled buffer is never released: the refusal reads it after the relay.
       end = { kind: 'refused', cause: verdict.refuse, reason: verdict.reason, chunk };
       // The client is the caller's now, paused and without our listeners, for the refusal.
       client.pause();
-      client.removeAllListeners('data');
+      stopClientReads();
       client.off('end', onClientEnd);
       client.off('close', onClientClose);
       client.setTimeout(0);
@@ -75,8 +107,8 @@ export function relay(
       backend.destroy();
       if (backend.closed) onBackendClose();
     };
-    /** False when the chunk was refused or the watcher failed. */
-    const toBackend = (chunk: Buffer): boolean => {
+    /** False when the chunk was refused or the watcher failed; `release` once it is written. */
+    const toBackend = (chunk: Buffer, release: Release): boolean => {
       if (options.isBlocked?.() === true) {
         end = { kind: 'blocked' };
         client.destroy();
@@ -96,13 +128,13 @@ export function relay(
       }
       bytesIn += chunk.length;
       options.countClientBytes(chunk.length);
-      if (!backend.write(chunk)) client.pause();
+      if (!backend.write(chunk, release)) client.pause();
       return true;
     };
-    const onClientData = (chunk: Buffer): void => {
-      toBackend(chunk);
+    const onClientChunk = (chunk: Buffer, release: Release): void => {
+      toBackend(chunk, release);
     };
-    const onBackendData = (chunk: Buffer): void => {
+    const onBackendChunk = (chunk: Buffer, release: Release): void => {
       try {
         watcher?.fromServer(chunk);
       } catch (error) {
@@ -111,7 +143,7 @@ export function relay(
       }
       bytesOut += chunk.length;
       options.countBackendBytes(chunk.length);
-      if (!client.write(chunk)) backend.pause();
+      if (!client.write(chunk, release)) backend.pause();
     };
     const onClientEnd = (): void => {
       backend.end();
@@ -129,7 +161,6 @@ export function relay(
       settleIfDone();
     };
 
-    backend.on('data', onBackendData);
     backend.on('drain', () => client.resume());
     backend.once('end', () => client.end());
     backend.once('close', onBackendClose);
@@ -140,13 +171,20 @@ export function relay(
       client.destroy();
       backend.destroy();
     });
-    client.on('data', onClientData);
     client.once('end', onClientEnd);
     client.once('close', onClientClose);
 
     // A side that closed before the relay began has no 'close' event left to give.
     if (backend.closed) onBackendClose();
-    if (options.initial.length > 0 && !toBackend(options.initial)) return;
+    if (options.initial.length > 0 && !toBackend(options.initial, kept)) return;
+    readChunks(backend, onBackendChunk);
+    backend.resume();
+    // What the client sent after its first message may already wait in the socket.
+    stopClientReads = readChunks(client, onClientChunk);
+    if (isRefused()) {
+      stopClientReads(); // refused on those bytes
+      return;
+    }
     // A FIN read while nobody listened ('end' is emitted even on a paused socket once it is empty).
     if (options.clientEnded || client.readableEnded) backend.end();
     if (backend.readableEnded) client.end();

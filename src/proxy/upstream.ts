@@ -2,6 +2,7 @@
 // when the target wants it, all within one connect timeout.
 import { type Socket, connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { attachPooledReads, pooledReadOptions } from '../net/pooled-reads.ts';
 import type { Target } from './target.ts';
 
 export type Upstream =
@@ -24,12 +25,16 @@ export function connectUpstream(target: Target, options: UpstreamOptions): Promi
   return new Promise((resolve) => {
     let error: Error | undefined;
     let settled = false;
+    // A plain backend reads into pooled buffers (net/pooled-reads.ts); TLS reads its own way.
+    const pooled = target.tls ? undefined : pooledReadOptions();
     const tcp = connectTcp({
       host: target.host,
       port: target.port,
       allowHalfOpen: true,
       noDelay: true,
+      ...(pooled === undefined ? {} : { onread: pooled.onread }),
     });
+    if (pooled !== undefined) attachPooledReads(tcp, pooled.reads);
     options.own(tcp);
     let current: Socket = tcp;
     const fail = (cause: 'backend-unavailable' | 'backend-timeout'): void => {

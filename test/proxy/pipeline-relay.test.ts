@@ -106,6 +106,45 @@ test('20 MB to a slow reader arrive intact, and the backend is held back meanwhi
   t.assert.equal(inFlightMiB < 14, true, `${inFlightMiB.toFixed(1)} MiB were in flight`);
 });
 
+test('20 MB from the client to a slow backend arrive intact, and the client is held back', async (t) => {
+  // The client's side of a plain listener reads into pooled buffers, each lent to the backend
+  // write until it is flushed: a buffer reused too early would corrupt the stream.
+  const size = 20 * 1024 * 1024;
+  const payload = randomBytes(size);
+  const hash = createHash('sha256');
+  let received = 0;
+  let peakInFlight = 0;
+  const gatewaySide: { client?: Socket } = {};
+  const server = createServer((socket: Socket) => {
+    const head = 'ROUTE pbx.example\n'.length;
+    let skipped = 0;
+    socket.on('data', (chunk: Buffer) => {
+      const body = chunk.subarray(Math.max(0, head - skipped));
+      skipped += chunk.length - body.length;
+      hash.update(body);
+      const stalls = received === 0 && body.length > 0;
+      received += body.length;
+      const { client } = gatewaySide;
+      const sent = (client?.bytesWritten ?? 0) - (client?.writableLength ?? 0) - head;
+      peakInFlight = Math.max(peakInFlight, sent - received);
+      socket.pause();
+      setTimeout(() => socket.resume(), stalls ? 1000 : 1);
+      if (received === size) socket.end();
+    });
+  });
+  const port = await listenOn(t, server);
+  const gateway = await startGateway(t, { services: [service(port)] });
+  const client = await connectPlain(gateway.port, { allowHalfOpen: true });
+  gatewaySide.client = client;
+  client.write('ROUTE pbx.example\n');
+  client.end(payload);
+  await once(client, 'end', { signal: AbortSignal.timeout(30_000) });
+  t.assert.equal(received, size);
+  t.assert.equal(hash.digest('hex'), createHash('sha256').update(payload).digest('hex'));
+  const inFlightMiB = peakInFlight / 1024 / 1024;
+  t.assert.equal(inFlightMiB < 14, true, `${inFlightMiB.toFixed(1)} MiB were in flight`);
+});
+
 test('a relayed connection idle for idleTimeout is closed', async (t) => {
   const backend = await startBackend(t, 'pbx');
   const gateway = await startGateway(t, {
