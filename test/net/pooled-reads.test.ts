@@ -5,6 +5,7 @@ import { type TestContext, test } from 'node:test';
 import {
   MAX_READ_BYTES,
   MIN_READ_BYTES,
+  type PooledReads,
   adoptAccepted,
   pooledReadsOf,
 } from '../../src/net/pooled-reads.ts';
@@ -38,6 +39,19 @@ async function client(t: TestContext, port: number): Promise<Socket> {
   t.after(() => socket.destroy());
   await once(socket, 'connect', WAIT);
   return socket;
+}
+
+/** One connection: the client's end and the adopted server end with its pooled reads. */
+async function adoptedConnection(
+  t: TestContext,
+): Promise<{ peer: Socket; adopted: Socket; reads: PooledReads }> {
+  const { port, accepted } = await adoptingServer(t);
+  const next = accepted();
+  const peer = await client(t, port);
+  const { adopted } = await next;
+  const reads = pooledReadsOf(adopted);
+  if (reads === undefined) throw new Error('not adopted');
+  return { peer, adopted, reads };
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -115,12 +129,7 @@ test('streamed mode keeps backpressure: a paused adopted socket stops reading', 
 });
 
 test('direct mode: a lent buffer is never read into again, and buffers grow for bulk', async (t) => {
-  const { port, accepted } = await adoptingServer(t);
-  const next = accepted();
-  const peer = await client(t, port);
-  const { adopted } = await next;
-  const reads = pooledReadsOf(adopted);
-  if (reads === undefined) throw new Error('not adopted');
+  const { peer, adopted, reads } = await adoptedConnection(t);
   t.assert.equal(reads.readSize, MIN_READ_BYTES);
   const payload = randomBytes(16 * 1024 * 1024);
   // Holds every other chunk unreleased to the end (the rest are copied, then released): a read
@@ -147,13 +156,10 @@ test('direct mode: a lent buffer is never read into again, and buffers grow for 
 });
 
 test('direct mode hands over what waits in the stream, then reads on resume', async (t) => {
-  const { port, accepted } = await adoptingServer(t);
-  const next = accepted();
-  const peer = await client(t, port);
-  const { adopted } = await next;
+  const { peer, adopted, reads } = await adoptedConnection(t);
   adopted.unshift(Buffer.from('waiting')); // as a reader gives back what it did not use
   const got: string[] = [];
-  pooledReadsOf(adopted)?.direct((chunk, release) => {
+  reads.direct((chunk, release) => {
     got.push(chunk.toString());
     release();
   });
@@ -165,12 +171,7 @@ test('direct mode hands over what waits in the stream, then reads on resume', as
 });
 
 test('a quiet connection shrinks its read buffer back', async (t) => {
-  const { port, accepted } = await adoptingServer(t);
-  const next = accepted();
-  const peer = await client(t, port);
-  const { adopted } = await next;
-  const reads = pooledReadsOf(adopted);
-  if (reads === undefined) throw new Error('not adopted');
+  const { peer, adopted, reads } = await adoptedConnection(t);
   reads.direct((_chunk, release) => {
     release();
   });
