@@ -3,7 +3,7 @@
 // speed (a GiB/s) that churn made a Node relay process fall into a mode 2-4x slower per byte for its
 // whole life, one start in three (docs/BENCHMARKS.md, bulk relay). Reused buffers stay hot.
 //
-// A buffer grows from 4 KiB while reads fill it (to 256 KiB) and shrinks back on a quiet
+// A buffer grows from 4 KiB while reads fill it (to 1 MiB) and shrinks back on a quiet
 // connection, so an idle socket holds 4 KiB. Two modes:
 // - streamed (the default): each read is copied and pushed, so 'data', pause() and resume() behave
 //   as on any socket (the first message is read this way);
@@ -13,9 +13,9 @@
 import { Socket, type SocketConstructorOpts } from 'node:net';
 
 export const MIN_READ_BYTES = 4 * 1024;
-export const MAX_READ_BYTES = 256 * 1024;
-/** Released buffers of the current size kept for the next reads. */
-const SPARES = 2;
+export const MAX_READ_BYTES = 1024 * 1024;
+/** Released buffers of the current size kept for the next read: two buffers take turns. */
+const SPARES = 1;
 /** Reads of at most 1/8 of the buffer in a row before it shrinks. */
 const SHRINK_AFTER = 16;
 

@@ -49,8 +49,9 @@ export function createSipWatcher(ctx: WatchContext, options: SipWatcherOptions):
         return { refuse: 'forbidden', reason: 'sip.other-domain' };
       }
     }
+    // Only a REGISTER's final response is judged: only REGISTERs need remembering.
     const { method, callId, cseq, hasCredentials } = request.value;
-    if (method !== 'ACK') outstanding.add(callId, cseq, hasCredentials); // ACK gets no response
+    if (method === 'REGISTER') outstanding.add(callId, cseq, hasCredentials);
     return 'pass';
   };
 
@@ -60,10 +61,9 @@ export function createSipWatcher(ctx: WatchContext, options: SipWatcherOptions):
     if (startLine.kind !== 'response' || startLine.status < 200) return;
     const callId = single(head, 'call-id');
     const cseq = readCSeq(single(head, 'cseq') ?? '');
-    if (callId === undefined || cseq === undefined) return;
+    if (callId === undefined || cseq === undefined || cseq.method !== 'REGISTER') return;
     const hadCredentials = outstanding.find(callId, cseq);
     outstanding.remove(callId, cseq);
-    if (cseq.method !== 'REGISTER') return;
     const { status } = startLine;
     if (status === 403) {
       ctx.suspicious('sip.register-forbidden');
