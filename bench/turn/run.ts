@@ -1,7 +1,8 @@
 // TURN relay: the same turnutils_uclient load against coturn and pbxgate, same machine, same run,
 // each server started fresh per measurement, the order alternating by run.
 // npm run bench:turn   (knobs: RUNS=1 SCENARIOS=paced-100,flood-10,flood-50,flood-100
-//                       TRANSPORTS=udp,tcp SERVERS=coturn,pbxgate PBXGATE_ENTRY=dist/main.js)
+//                       TRANSPORTS=udp,tcp SERVERS=coturn,pbxgate PBXGATE_ENTRY=dist/main.js
+//                       PBXGATE_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' node flags for pbxgate)
 //
 // uclient -y pairs its sessions: a message goes client A -> A's relay -> B's relay -> client B, two
 // server forwards per delivered message. "paced" = -z 20: one 160-byte packet per 20 ms per session
@@ -42,6 +43,8 @@ interface Result {
   readonly peakPerSecond: number;
   readonly lossPercent: number;
   readonly microsPerMessage: number;
+  /** The user-space part of microsPerMessage (the rest is the kernel's, on the server's behalf). */
+  readonly userMicrosPerMessage: number;
 }
 
 function list<T extends string>(name: string, all: readonly T[]): T[] {
@@ -141,6 +144,10 @@ async function measure(
       peakPerSecond: Math.round(totals.peak),
       lossPercent: totals.sent === 0 ? 100 : (100 * (totals.sent - totals.received)) / totals.sent,
       microsPerMessage: totals.received === 0 ? Number.NaN : cpu / totals.received,
+      userMicrosPerMessage:
+        totals.received === 0
+          ? Number.NaN
+          : (after.userMicros - before.userMicros) / totals.received,
     };
   } finally {
     await under.stop();
@@ -196,7 +203,8 @@ async function main(): Promise<void> {
             results.push(result);
             console.log(
               `run ${run} ${transport} ${scenario.name} ${server}: sent ${result.sent}, received ${result.received}, ` +
-                `loss ${result.lossPercent.toFixed(2)} %, peak ${result.peakPerSecond}/s, ${result.microsPerMessage.toFixed(1)} µs/msg`,
+                `loss ${result.lossPercent.toFixed(2)} %, peak ${result.peakPerSecond}/s, ${result.microsPerMessage.toFixed(1)} µs/msg ` +
+                `(${result.userMicrosPerMessage.toFixed(1)} user)`,
             );
           }
         }

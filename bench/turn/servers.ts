@@ -72,7 +72,14 @@ export async function startTurnServer(
     const config = join(dir, 'pbxgate.yaml');
     writeFileSync(config, pbxgateConfig(port));
     command = process.execPath;
-    args = [pbxgateEntry, 'start', '--config', config];
+    args = [
+      // Node flags for the server under test (a profile: --cpu-prof --cpu-prof-dir=DIR).
+      ...(process.env['PBXGATE_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+      pbxgateEntry,
+      'start',
+      '--config',
+      config,
+    ];
   }
   const { child, pid } = await spawnLogged(command, args, { cwd: dir, logFile });
   try {

@@ -29,30 +29,39 @@ interface Endpoint {
   readonly socket: Socket;
   readonly local: TransportAddress;
   readonly alternate: AlternateSet | undefined;
-  /** TURN links by client `address|port`: made once per client, not per datagram. */
-  readonly links: Map<string, TurnLink>;
+  /** TURN links by client address, then port: made once per client, not per datagram. */
+  readonly links: Map<string, Map<number, TurnLink>>;
+  linkCount: number;
 }
 
 /** Links are cheap to make again: past this many clients the cache starts over. */
 const MAX_CACHED_LINKS = 4096;
 
 function turnLink(endpoint: Endpoint, from: RemoteInfo): TurnLink {
-  const id = `${from.address}|${from.port}`;
-  let link = endpoint.links.get(id);
-  if (link === undefined) {
-    if (endpoint.links.size >= MAX_CACHED_LINKS) endpoint.links.clear();
-    const { socket } = endpoint;
-    const { address, port } = from;
-    link = {
-      transport: 'udp',
-      client: transportAddressOf(address, port),
-      server: endpoint.local,
-      send: (bytes) => {
-        socket.send(bytes, port, address);
-      },
-    };
-    endpoint.links.set(id, link);
+  const { address, port } = from;
+  let byPort = endpoint.links.get(address);
+  let link = byPort?.get(port);
+  if (link !== undefined) return link;
+  if (endpoint.linkCount >= MAX_CACHED_LINKS) {
+    endpoint.links.clear();
+    endpoint.linkCount = 0;
+    byPort = undefined;
   }
+  if (byPort === undefined) {
+    byPort = new Map<number, TurnLink>();
+    endpoint.links.set(address, byPort);
+  }
+  const { socket } = endpoint;
+  link = {
+    transport: 'udp',
+    client: transportAddressOf(address, port),
+    server: endpoint.local,
+    send: (bytes) => {
+      socket.send(bytes, port, address);
+    },
+  };
+  byPort.set(port, link);
+  endpoint.linkCount++;
   return link;
 }
 
@@ -93,7 +102,7 @@ export function createUdpSet(options: UdpSetOptions): {
             locals[(index ^ ((changeIp ? 2 : 0) | (changePort ? 1 : 0))) as Slot] ?? local,
         }
       : undefined;
-    return { socket, local, alternate, links: new Map<string, TurnLink>() };
+    return { socket, local, alternate, links: new Map(), linkCount: 0 };
   });
   endpoints.forEach((endpoint, index) => {
     endpoint.socket.on('message', (datagram, from) => {

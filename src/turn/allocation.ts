@@ -103,7 +103,8 @@ export class Allocation {
   }
 
   relayFor(family: 4 | 6): RelayHandle | undefined {
-    return this.relays.find((relay) => relay.address.family === family);
+    for (const relay of this.relays) if (relay.address.family === family) return relay;
+    return undefined;
   }
 
   /** Installs or refreshes the permission for a peer IP (the port does not matter, RFC 8656 §9). */

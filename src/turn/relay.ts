@@ -100,9 +100,14 @@ export function createRelayOpener(config: RelayConfig, localFallback: () => stri
   const advertised = (family: 4 | 6, socket: Socket): TransportAddress =>
     advertisedAddress(config, family, socket.address(), localFallback);
   const handleOf = (family: 4 | 6, socket: Socket, onData: PeerData): RelayHandle => {
+    // Media comes from one peer at a time: the same address object for it, not one per datagram.
+    let last: TransportAddress = { family, address: '', port: 0 };
     socket.on('message', (data, from) => {
       // An IPv6 relay socket is v6-only (ipv6Only): a peer's address needs no unmapping on either.
-      onData(data, { family, address: from.address, port: from.port });
+      if (from.port !== last.port || from.address !== last.address) {
+        last = { family, address: from.address, port: from.port };
+      }
+      onData(data, last);
     });
     return {
       address: advertised(family, socket),

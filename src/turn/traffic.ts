@@ -10,6 +10,7 @@ import type { StunMessage } from '../stun/message.ts';
 import { type TransportAddress, writeXorAddress } from '../stun/attributes/address.ts';
 import { type Tally, tallyOf } from '../observe/tally.ts';
 import { decodeChannelData, encodeChannelData } from './channel-data.ts';
+import type { ChannelBinding } from './allocation.ts';
 import { type AllocationRegistry, type Entry, linkKey } from './registry.ts';
 import type { PeerData } from './relay.ts';
 import type { Direction, StreamMeter } from './tcp-connections.ts';
@@ -97,6 +98,38 @@ export function createTraffic(
     count(entry, 'to-peer', data.length);
   };
 
+  /** Data from `peer` to the client of allocation `key`: as ChannelData when a channel is bound. */
+  const fromPeer = (
+    key: string,
+    data: Buffer,
+    peer: TransportAddress,
+    channelOf: (entry: Entry, peer: TransportAddress, at: number) => ChannelBinding | undefined,
+  ): void => {
+    const at = now();
+    const entry = registry.live(key, at);
+    if (entry === undefined) return;
+    if (!admits(entry, peer, data.length, at)) return;
+    const { link } = entry;
+    const binding = channelOf(entry, peer, at);
+    if (binding !== undefined) {
+      // RFC 8656 §12.5: padded to 4 bytes over TCP/TLS.
+      link.send(encodeChannelData(binding.channel, data, link.transport !== 'udp'));
+    } else {
+      const transactionId = randomFillSync(new Uint8Array(12));
+      link.send(
+        encodeStunMessage({
+          type: stunType(StunMethod.data, StunClass.indication),
+          transactionId,
+          attributes: [
+            { type: Attr.xorPeerAddress, value: writeXorAddress(peer, transactionId) },
+            { type: Attr.data, value: data },
+          ],
+        }),
+      );
+    }
+    count(entry, 'to-client', data.length);
+  };
+
   return {
     drop,
     meterStream(key, direction, bytes) {
@@ -115,30 +148,26 @@ export function createTraffic(
       // A stream cannot drop bytes: the side that sent too much waits for the next second.
       return entry.windowBytes > limits.maxBytesPerSecond ? entry.windowStart + 1000 - at : 0;
     },
-    fromPeer: (key) => (data, peer) => {
-      const at = now();
-      const entry = registry.live(key, at);
-      if (entry === undefined) return;
-      if (!admits(entry, peer, data.length, at)) return;
-      const { link } = entry;
-      const binding = entry.allocation.channelFor(peer, at);
-      if (binding !== undefined) {
-        // RFC 8656 §12.5: padded to 4 bytes over TCP/TLS.
-        link.send(encodeChannelData(binding.channel, data, link.transport !== 'udp'));
-      } else {
-        const transactionId = randomFillSync(new Uint8Array(12));
-        link.send(
-          encodeStunMessage({
-            type: stunType(StunMethod.data, StunClass.indication),
-            transactionId,
-            attributes: [
-              { type: Attr.xorPeerAddress, value: writeXorAddress(peer, transactionId) },
-              { type: Attr.data, value: data },
-            ],
-          }),
-        );
-      }
-      count(entry, 'to-client', data.length);
+    fromPeer: (key) => {
+      // The relay hands the same address object while the peer stays the same: its channel is
+      // looked up once. A binding stays the peer's until it expires (a peer cannot be rebound).
+      let lastPeer: TransportAddress | undefined;
+      let lastBinding: ChannelBinding | undefined;
+      const channelOf = (
+        entry: Entry,
+        peer: TransportAddress,
+        at: number,
+      ): ChannelBinding | undefined => {
+        if (peer === lastPeer && lastBinding !== undefined && lastBinding.expiresAt > at) {
+          return lastBinding;
+        }
+        lastPeer = peer;
+        lastBinding = entry.allocation.channelFor(peer, at);
+        return lastBinding;
+      };
+      return (data, peer) => {
+        fromPeer(key, data, peer, channelOf);
+      };
     },
     onSend(link, indication) {
       const entry = registry.live(linkKey(link), now());
