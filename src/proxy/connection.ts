@@ -140,7 +140,7 @@ export async function handleConnection(
     const refusal = refuse(client, remoteIp, deps, {
       cause: end.cause,
       reason: end.reason,
-      message: end.chunk,
+      answer: end.answer,
     });
     return { ...base, ...refusal, ...counted };
   }

@@ -64,8 +64,19 @@ export interface WatchContext {
   suspicious(reason: string): void;
 }
 
-/** A watcher's verdict on bytes from the client. */
-export type WatchVerdict = 'pass' | { readonly refuse: RefusalCause; readonly reason: string };
+/**
+ * A watcher's verdict on bytes from the client. A refusal carries the protocol's answer to the
+ * refused message when it has one (a SIP 403 built from that request, an LDAP result for its
+ * messageID): the watcher knows which message it refused, the chunk it came in does not say.
+ */
+export type WatchVerdict =
+  | 'pass'
+  | {
+      readonly refuse: RefusalCause;
+      readonly reason: string;
+      /** Sent before the client's connection ends; none: the connection just ends. */
+      readonly answer?: Uint8Array | undefined;
+    };
 
 /**
  * Frames both directions of one relayed connection (one per connection, so it may keep state:
@@ -75,8 +86,8 @@ export type WatchVerdict = 'pass' | { readonly refuse: RefusalCause; readonly re
 export interface Watcher {
   /**
    * 'pass' forwards the chunk. A refusal (a later message that names another service) drops the
-   * chunk, reports `reason` as suspicious, answers the client with `refuse(chunk, cause)` and
-   * closes both connections; bytes passed before stay passed.
+   * chunk, reports `reason` as suspicious, sends the client the verdict's `answer` and closes both
+   * connections; bytes passed before stay passed.
    */
   fromClient(chunk: Uint8Array): WatchVerdict;
   /** Sees each chunk from the backend before it is forwarded; reports through `ctx.suspicious`. */
@@ -89,7 +100,7 @@ export interface ProxyProtocol {
   /**
    * The protocol's own answer to a refused first message (SIP 404 built from the request, LDAP
    * BindResponse, HTTP 403 page), or undefined when there is none and the connection just closes.
-   * For a watcher's refusal, `firstMessage` is the chunk that carried the refused message.
+   * A watcher's refusal carries its own answer (WatchVerdict).
    */
   refuse(firstMessage: Uint8Array | undefined, cause: RefusalCause): Uint8Array | undefined;
   /** Optional: a watcher per routed connection; without one the relay forwards bytes unexamined. */

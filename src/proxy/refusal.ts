@@ -20,26 +20,33 @@ export interface Refusal {
 }
 
 /**
- * Reports `reason` for the client, answers with `protocol.refuse(message, cause)` and ends.
- * `message` is the refused message's bytes (undefined when nothing usable was read).
+ * Reports `reason` for the client, answers and ends. The answer is `protocol.refuse(message,
+ * cause)` for a refused first message (`message` undefined when nothing usable was read), or the
+ * `answer` a watcher built for a later one.
  */
 export function refuse(
   client: Socket,
   remoteIp: string,
   deps: RefusalDeps,
-  refusal: {
-    readonly cause: RefusalCause;
-    readonly reason: string;
-    readonly message: Buffer | undefined;
-  },
+  refusal: { readonly cause: RefusalCause; readonly reason: string } & (
+    { readonly message: Buffer | undefined } | { readonly answer: Uint8Array | undefined }
+  ),
 ): Refusal {
-  const { cause, reason, message } = refusal;
+  const { cause, reason } = refusal;
   deps.suspicious(remoteIp, reason);
   deps.metrics.refusal(cause);
-  endWith(
-    client,
-    deps.protocol.refuse(message !== undefined && message.length > 0 ? message : undefined, cause),
-  );
+  if ('answer' in refusal) {
+    endWith(client, refusal.answer);
+  } else {
+    const { message } = refusal;
+    endWith(
+      client,
+      deps.protocol.refuse(
+        message !== undefined && message.length > 0 ? message : undefined,
+        cause,
+      ),
+    );
+  }
   return { outcome: `refused-${cause}`, reason };
 }
 

@@ -11,7 +11,8 @@ export type RelayEnd =
       readonly kind: 'refused';
       readonly cause: RefusalCause;
       readonly reason: string;
-      readonly chunk: Buffer;
+      /** The watcher's answer for the client (WatchVerdict). */
+      readonly answer: Uint8Array | undefined;
     }
   /** The client was blacklisted while relaying (its own traffic, or elsewhere): both sides cut. */
   | { readonly kind: 'blocked' }
@@ -94,9 +95,13 @@ export function relay(
     };
     let stopClientReads: () => void = () => undefined;
     const isRefused = (): boolean => end.kind === 'refused';
-    const refuse = (verdict: { refuse: RefusalCause; reason: string }, chunk: Buffer): void => {
-      // A chunk of a pooled buffer is never released: the refusal reads it after the relay.
-      end = { kind: 'refused', cause: verdict.refuse, reason: verdict.reason, chunk };
+    const refuse = (verdict: Exclude<WatchVerdict, 'pass'>): void => {
+      end = {
+        kind: 'refused',
+        cause: verdict.refuse,
+        reason: verdict.reason,
+        answer: verdict.answer,
+      };
       // The client is the caller's now, paused and without our listeners, for the refusal.
       client.pause();
       stopClientReads();
@@ -123,7 +128,7 @@ export function relay(
         return false;
       }
       if (verdict !== 'pass') {
-        refuse(verdict, chunk);
+        refuse(verdict);
         return false;
       }
       bytesIn += chunk.length;

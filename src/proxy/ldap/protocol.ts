@@ -4,7 +4,7 @@
 
 import type { ProxyProtocol } from '../protocol.ts';
 import { resolveLdapLimits } from './limits.ts';
-import { type RefusedRequest, answerRefusal, refuseLdap } from './refuse.ts';
+import { refuseLdap } from './refuse.ts';
 import { sniffLdap } from './sniff.ts';
 import { createLdapWatcher } from './watch.ts';
 
@@ -20,21 +20,10 @@ export type LdapProtocol = ProxyProtocol & Required<Pick<ProxyProtocol, 'createW
 
 export function createLdapProtocol(options: LdapProtocolOptions = {}): LdapProtocol {
   const limits = resolveLdapLimits(options);
-  // The relay hands a watcher's refused chunk back to `refuse` as is: the watcher notes which
-  // request in it was refused, since the chunk need not start where that request starts.
-  const refusedChunks = new WeakMap<Uint8Array, RefusedRequest>();
   return {
     kind: 'ldap',
     sniff: (bytes) => sniffLdap(bytes, limits),
-    refuse: (message, cause) => {
-      const refused = message === undefined ? undefined : refusedChunks.get(message);
-      return refused === undefined
-        ? refuseLdap(message, cause, limits)
-        : answerRefusal(refused, cause);
-    },
-    createWatcher: (ctx) =>
-      createLdapWatcher(ctx, limits, (chunk, refused) => {
-        refusedChunks.set(chunk, refused);
-      }),
+    refuse: (message, cause) => refuseLdap(message, cause, limits),
+    createWatcher: (ctx) => createLdapWatcher(ctx, limits),
   };
 }

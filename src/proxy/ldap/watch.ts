@@ -8,7 +8,7 @@ import { inspectRequest } from './inspect.ts';
 import { BIND_HEAD_MARGIN, type LdapLimits } from './limits.ts';
 import { decodeLdapHead } from './message.ts';
 import { LdapOp, ResultCode } from './ops.ts';
-import type { RefusedRequest } from './refuse.ts';
+import { type RefusedRequest, answerRefusal } from './refuse.ts';
 import { createMessageSplitter } from './splitter.ts';
 
 /** Compliant clients wait for each BindResponse (RFC 4511 §4.2.1); a few more are tolerated. */
@@ -17,9 +17,6 @@ const MAX_OUTSTANDING_BINDS = 8;
 const SERVER_WINDOW = 64;
 
 type Refusal = Exclude<WatchVerdict, 'pass'>;
-
-/** Tells the protocol which request a refused chunk carried, for its answer. */
-export type OnRefused = (chunk: Uint8Array, refused: RefusedRequest) => void;
 
 interface Judged {
   readonly verdict: Refusal;
@@ -86,11 +83,7 @@ function createResponseReader(
   };
 }
 
-export function createLdapWatcher(
-  ctx: WatchContext,
-  limits: LdapLimits,
-  onRefused: OnRefused,
-): Watcher {
+export function createLdapWatcher(ctx: WatchContext, limits: LdapLimits): Watcher {
   const binds = new Set<number>(); // messageIDs of binds not yet answered, oldest first
   const judgeRequest = createRequestJudge(normalizeDomain(ctx.service), limits, binds);
   const readResponse = createResponseReader(ctx, binds);
@@ -109,8 +102,7 @@ export function createLdapWatcher(
           : 'stopped';
       if (split === 'not-ber') refusal ??= judge('ldap.malformed', 'malformed');
       if (refusal === undefined) return 'pass';
-      onRefused(chunk, refusal.refused);
-      return refusal.verdict;
+      return { ...refusal.verdict, answer: answerRefusal(refusal.refused, refusal.verdict.refuse) };
     },
     fromServer(chunk) {
       // A server that stops speaking BER (TLS end-to-end, a misconfigured backend) is not watched.

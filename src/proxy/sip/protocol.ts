@@ -23,26 +23,18 @@ function randomTag(): string {
 export function createSipProtocol(options: SipProtocolOptions = {}): ProxyProtocol {
   const limits: SipLimits = { ...defaultSipLimits, ...options.limits };
   const newTag = options.newTag ?? randomTag;
-  // The pipeline hands refuse() the very chunk a watcher refused; the watcher noted which request
-  // in it was refused (the chunk may start with an earlier message or in the middle of one).
-  const refusedHeads = new WeakMap<Uint8Array, SipHead>();
+  const answer = (head: SipHead, cause: RefusalCause): Uint8Array | undefined =>
+    buildSipRefusal(head, statusForCause(cause), newTag());
 
   const refuse = (message: Uint8Array | undefined, cause: RefusalCause): Uint8Array | undefined => {
-    if (message === undefined) return undefined;
-    const head = refusedHeads.get(message) ?? readRefusedHead(message, limits);
-    return head === undefined ? undefined : buildSipRefusal(head, statusForCause(cause), newTag());
+    const head = message === undefined ? undefined : readRefusedHead(message, limits);
+    return head === undefined ? undefined : answer(head, cause);
   };
 
   return {
     kind: 'sip',
     sniff: (bytes) => sniffSipRequest(bytes, limits),
     refuse,
-    createWatcher: (ctx) =>
-      createSipWatcher(ctx, {
-        limits,
-        onRefused: (chunk, head) => {
-          refusedHeads.set(chunk, head);
-        },
-      }),
+    createWatcher: (ctx) => createSipWatcher(ctx, { limits, answer }),
   };
 }

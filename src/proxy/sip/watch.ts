@@ -2,7 +2,7 @@
 // service the connection was routed to, and reports REGISTERs the service turned down
 // (protocols.md §3.4) as suspicious events.
 
-import type { WatchContext, WatchVerdict, Watcher } from '../protocol.ts';
+import type { RefusalCause, WatchContext, WatchVerdict, Watcher } from '../protocol.ts';
 import { hasStaleChallenge } from './challenge.ts';
 import { type SipHead, headerValues } from './head.ts';
 import { createOutstandingRequests } from './outstanding.ts';
@@ -12,8 +12,8 @@ import { createSipStreamReader } from './stream.ts';
 
 export interface SipWatcherOptions {
   readonly limits: SipLimits;
-  /** Told which request head a refused chunk carried, so that the refusal can answer it. */
-  readonly onRefused?: (chunk: Uint8Array, head: SipHead) => void;
+  /** The SIP response that refuses `head` for `cause` (the verdict's answer). */
+  readonly answer?: (head: SipHead, cause: RefusalCause) => Uint8Array | undefined;
 }
 
 /** The service name as a From domain is compared: lower case, one trailing dot stripped. */
@@ -29,7 +29,7 @@ function single(head: SipHead, name: string): string | undefined {
 }
 
 export function createSipWatcher(ctx: WatchContext, options: SipWatcherOptions): Watcher {
-  const { limits, onRefused } = options;
+  const { limits, answer } = options;
   const client = createSipStreamReader(limits);
   const server = createSipStreamReader(limits);
   const outstanding = createOutstandingRequests();
@@ -78,8 +78,7 @@ export function createSipWatcher(ctx: WatchContext, options: SipWatcherOptions):
       for (const head of heads) {
         const verdict = judge(head);
         if (verdict === 'pass') continue;
-        onRefused?.(chunk, head);
-        return verdict;
+        return { ...verdict, answer: answer?.(head, verdict.refuse) };
       }
       return problem === undefined ? 'pass' : { refuse: 'malformed', reason: 'sip.malformed' };
     },

@@ -18,13 +18,18 @@ import {
   vectors,
   watchContext,
 } from './support.ts';
+import { splitAnswers } from '../support/answers.ts';
 
 const ldap = createLdapProtocol();
 const BIND_RESPONSE = 0x61;
 
-function watch(service = 'example.com'): { watcher: Watcher; ctx: FakeContext } {
+function watch(service = 'example.com'): {
+  watcher: Watcher;
+  ctx: FakeContext;
+  answer: () => Uint8Array | undefined;
+} {
   const ctx = watchContext(service);
-  return { watcher: ldap.createWatcher(ctx), ctx };
+  return { ...splitAnswers(ldap.createWatcher(ctx)), ctx };
 }
 
 /** Feeds `bytes` in pieces of `size` octets, up to the first verdict that is not 'pass'. */
@@ -102,7 +107,7 @@ test('responses split anywhere are read, one octet at a time too', (t) => {
 });
 
 test('a later bind to another domain is refused as forbidden and answered under its messageID', (t) => {
-  const { watcher } = watch('Example.COM.');
+  const { watcher, answer: answered } = watch('Example.COM.');
   t.assert.equal(watcher.fromClient(vectors.simpleBind), 'pass');
   t.assert.equal(watcher.fromClient(simpleBind(2, 'CN=x,DC=Example,DC=Com', 'pw')), 'pass');
   const search = message(
@@ -122,7 +127,7 @@ test('a later bind to another domain is refused as forbidden and answered under 
     refuse: 'forbidden',
     reason: 'ldap.other-domain',
   });
-  const answer = readAnswer(ldap.refuse(chunk, 'forbidden') ?? Buffer.alloc(0));
+  const answer = readAnswer(answered() ?? Buffer.alloc(0));
   t.assert.deepEqual(answer && [answer.messageId, answer.op, answer.resultCode], [
     4,
     BIND_RESPONSE,
@@ -148,12 +153,12 @@ test('later binds are held to the first message rules', (t) => {
     ],
   ];
   for (const [bind, reason, resultCode] of cases) {
-    const { watcher } = watch();
+    const { watcher, answer: answered } = watch();
     watcher.fromClient(vectors.simpleBind);
-    const { verdict, chunk } = feedClientChunks(watcher, bind, 100);
+    const { verdict } = feedClientChunks(watcher, bind, 100);
     t.assert.deepEqual(verdict, { refuse: 'malformed', reason }, reason);
-    // The refused chunk need not hold the bind's start: the watcher told the protocol about it.
-    const refusal = ldap.refuse(chunk, 'malformed');
+    // The refused chunk need not hold the bind's start: the watcher knows which bind it was.
+    const refusal = answered();
     t.assert.equal(
       refusal === undefined ? undefined : readAnswer(refusal)?.resultCode,
       resultCode,
@@ -163,29 +168,32 @@ test('later binds are held to the first message rules', (t) => {
 });
 
 test('StartTLS through the relay is refused: TLS end to end would hide later binds', (t) => {
-  const { watcher } = watch();
+  const { watcher, answer: answered } = watch();
   watcher.fromClient(vectors.simpleBind);
   const startTls = message(2, tlv(0x77, tlv(0x80, START_TLS_OID)));
   t.assert.deepEqual(watcher.fromClient(startTls), {
     refuse: 'forbidden',
     reason: 'ldap.late-starttls',
   });
-  const answer = readAnswer(ldap.refuse(startTls, 'forbidden') ?? Buffer.alloc(0));
+  const answer = readAnswer(answered() ?? Buffer.alloc(0));
   t.assert.deepEqual(answer && [answer.messageId, answer.op, answer.resultCode], [2, 0x78, 50]);
 });
 
 test('bytes from the client that are not LDAP are refused, and answered with the notice', (t) => {
-  const { watcher } = watch();
+  const { watcher, answer: answered } = watch();
   watcher.fromClient(vectors.simpleBind);
   const tls = hex('16030100a5010000a10303');
   t.assert.deepEqual(watcher.fromClient(tls), { refuse: 'malformed', reason: 'ldap.malformed' });
   // The client spoke LDAP before: it gets the Notice of Disconnection.
-  const notice = readAnswer(ldap.refuse(tls, 'malformed') ?? Buffer.alloc(0));
+  const notice = readAnswer(answered() ?? Buffer.alloc(0));
   t.assert.deepEqual(notice && [notice.messageId, notice.op, notice.resultCode], [0, 0x78, 2]);
-  const { watcher: second } = watch();
+  const second = watch();
   const broken = hex('3005 0a0101 4200');
-  t.assert.deepEqual(second.fromClient(broken), { refuse: 'malformed', reason: 'ldap.malformed' });
-  t.assert.deepEqual(readAnswer(ldap.refuse(broken, 'malformed') ?? Buffer.alloc(0))?.messageId, 0);
+  t.assert.deepEqual(second.watcher.fromClient(broken), {
+    refuse: 'malformed',
+    reason: 'ldap.malformed',
+  });
+  t.assert.deepEqual(readAnswer(second.answer() ?? Buffer.alloc(0))?.messageId, 0);
 });
 
 test('other operations, large ones included, pass and are skipped by count', (t) => {

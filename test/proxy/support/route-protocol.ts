@@ -44,10 +44,17 @@ export function createTestProtocol(options: TestProtocolOptions = {}): TestProto
   return {
     ...protocol,
     createWatcher: (ctx: WatchContext): Watcher => ({
-      fromClient: (chunk) =>
-        forbiddenWord !== undefined && Buffer.from(chunk).includes(forbiddenWord)
-          ? { refuse: 'forbidden', reason: 'test.forbidden-word' }
-          : 'pass',
+      fromClient: (chunk) => {
+        if (forbiddenWord === undefined || !Buffer.from(chunk).includes(forbiddenWord))
+          return 'pass';
+        // The watcher answers for the refused message itself; here the chunk stands for it.
+        refusals.push({ message: Buffer.from(chunk).toString('latin1'), cause: 'forbidden' });
+        return {
+          refuse: 'forbidden',
+          reason: 'test.forbidden-word',
+          answer: Buffer.from('REFUSED forbidden\n'),
+        };
+      },
       fromServer: (chunk) => {
         if (deniedWord !== undefined && Buffer.from(chunk).includes(deniedWord))
           ctx.suspicious('test.denied');
