@@ -3,8 +3,8 @@
 // speed (a GiB/s) that churn made a Node relay process fall into a mode 2-4x slower per byte for its
 // whole life, one start in three (docs/BENCHMARKS.md, bulk relay). Reused buffers stay hot.
 //
-// A buffer grows from 4 KiB while reads fill it (to 1 MiB) and shrinks back on a quiet
-// connection, so an idle socket holds 4 KiB. Two modes:
+// A buffer grows from 4 KiB while reads fill it (to 1 MiB; 64 KiB in streamed mode) and shrinks
+// back on a quiet connection, so an idle socket holds 4 KiB. Two modes:
 // - streamed (the default): each read is copied and pushed, so 'data', pause() and resume() behave
 //   as on any socket (the first message is read this way);
 // - direct: each read goes to a sink as a view into the buffer, which the sink releases once it is
@@ -14,6 +14,8 @@ import { Socket, type SocketConstructorOpts } from 'node:net';
 
 export const MIN_READ_BYTES = 4 * 1024;
 export const MAX_READ_BYTES = 1024 * 1024;
+/** Streamed reads are copied anyway: no larger than Node's own reads. */
+export const MAX_STREAMED_READ_BYTES = 64 * 1024;
 /** Released buffers of the current size kept for the next read: two buffers take turns. */
 const SPARES = 1;
 /** Reads of at most 1/8 of the buffer in a row before it shrinks. */
@@ -84,9 +86,10 @@ export class PooledReads {
   }
 
   #adapt(bytesRead: number, length: number): void {
-    if (bytesRead === length) {
+    const max = this.#sink === undefined ? MAX_STREAMED_READ_BYTES : MAX_READ_BYTES;
+    if (bytesRead === length || this.#size > max) {
       this.#smallReads = 0;
-      this.#size = Math.min(MAX_READ_BYTES, this.#size * 4);
+      this.#size = Math.min(max, this.#size * 4);
     } else if (this.#size > MIN_READ_BYTES && bytesRead <= this.#size / 8) {
       if (++this.#smallReads < SHRINK_AFTER) return;
       this.#smallReads = 0;

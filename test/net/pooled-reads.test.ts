@@ -4,6 +4,7 @@ import { type AddressInfo, type Server, type Socket, connect, createServer } fro
 import { type TestContext, test } from 'node:test';
 import {
   MAX_READ_BYTES,
+  MAX_STREAMED_READ_BYTES,
   MIN_READ_BYTES,
   type PooledReads,
   adoptAccepted,
@@ -126,6 +127,8 @@ test('streamed mode keeps backpressure: a paused adopted socket stops reading', 
   adopted.resume();
   await once(adopted, 'finish', WAIT);
   t.assert.equal(hash.digest('hex'), sha256(payload));
+  // Each streamed read is copied: no point in reading more at once than Node would.
+  t.assert.equal(pooledReadsOf(adopted)?.readSize, MAX_STREAMED_READ_BYTES);
 });
 
 test('direct mode: a lent buffer is never read into again, and buffers grow for bulk', async (t) => {
