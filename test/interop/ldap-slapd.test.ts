@@ -52,10 +52,9 @@ async function setup(t: TestContext): Promise<Setup> {
 }
 
 /** The reason pbxgate logged when it blacklisted `ip` (undefined: not blacklisted). */
-function blacklistReason(pbxgate: Pbxgate, ip: string): unknown {
-  return pbxgate.logs().find((line) => line['msg'] === 'blacklisted' && line['key'] === ip)?.[
-    'reason'
-  ];
+async function blacklistReason(pbxgate: Pbxgate, ip: string): Promise<unknown> {
+  const line = await pbxgate.waitForLog((l) => l['msg'] === 'blacklisted' && l['key'] === ip);
+  return line?.['reason'];
 }
 
 test(
@@ -129,9 +128,9 @@ test(
     const anonymous = await ldapWhoami({ url: ldap, sourceIp: '127.0.0.23' });
     t.assert.equal(anonymous.code, 48, anonymous.stderr); // inappropriateAuthentication
     t.assert.equal(a.connections().length, before, 'neither reached a slapd');
-    t.assert.equal(blacklistReason(pbxgate, '127.0.0.21'), 'ldap.invalid-credentials');
-    t.assert.equal(blacklistReason(pbxgate, '127.0.0.22'), 'proxy.unknown-service');
-    t.assert.equal(blacklistReason(pbxgate, '127.0.0.23') !== undefined, true);
+    t.assert.equal(await blacklistReason(pbxgate, '127.0.0.21'), 'ldap.invalid-credentials');
+    t.assert.equal(await blacklistReason(pbxgate, '127.0.0.22'), 'proxy.unknown-service');
+    t.assert.equal((await blacklistReason(pbxgate, '127.0.0.23')) !== undefined, true);
     // The blacklisted client reaches nothing, even with the right password.
     const after = await ldapWhoami({
       url: ldap,

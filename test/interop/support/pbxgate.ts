@@ -18,6 +18,11 @@ export interface Pbxgate {
   readonly configFile: string;
   /** Every JSON line on stdout so far. */
   logs(): LogLine[];
+  /**
+   * The first log line that `matches`, waiting up to `timeoutMs` for it: a line logged before the
+   * client saw its answer may still be on its way through the pipe.
+   */
+  waitForLog(matches: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine | undefined>;
   /** The `listen` values of the "stun listening" lines, e.g. udp://127.0.0.1:13578. */
   listening(): string[];
 }
@@ -68,6 +73,14 @@ export async function startPbxgate(t: TestContext, yamlText: string): Promise<Pb
     dir,
     configFile,
     logs: () => parseLogLines(running.stdout()),
+    waitForLog: async (matches, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = parseLogLines(running.stdout()).find(matches);
+        if (found !== undefined || Date.now() >= deadline) return found;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
     listening: () => listenedOn(parseLogLines(running.stdout())),
   };
 }
