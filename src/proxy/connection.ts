@@ -96,6 +96,7 @@ export async function handleConnection(
     header: proxyHeader(target, raw, remoteIp),
     timeoutMs: deps.settings.connectTimeout,
     own: hooks.own,
+    pooledReads: true,
   });
   if (upstream.kind === 'failed') {
     const { cause } = upstream;

@@ -19,14 +19,16 @@ export interface UpstreamOptions {
   readonly timeoutMs: number;
   /** Each socket opened, so that the listener can destroy it on stop. */
   readonly own: (socket: Socket) => void;
+  /** A plain backend reads into pooled buffers (net/pooled-reads.ts), for relay(). */
+  readonly pooledReads?: boolean;
 }
 
 export function connectUpstream(target: Target, options: UpstreamOptions): Promise<Upstream> {
   return new Promise((resolve) => {
     let error: Error | undefined;
     let settled = false;
-    // A plain backend reads into pooled buffers (net/pooled-reads.ts); TLS reads its own way.
-    const pooled = target.tls ? undefined : pooledReadOptions();
+    // TLS reads its own way.
+    const pooled = options.pooledReads === true && !target.tls ? pooledReadOptions() : undefined;
     const tcp = connectTcp({
       host: target.host,
       port: target.port,
