@@ -54,8 +54,9 @@ export class PooledReads {
   }
 
   /**
-   * From now on reads go to `sink` instead of 'data'. What streamed mode had already read and
-   * nobody consumed is handed to the sink first. Reading starts on the socket's resume().
+   * From now on reads go to `sink` instead of 'data' (the socket must have no 'data' listener left).
+   * What streamed mode had already read and nobody consumed is handed to the sink first. Reading
+   * starts on the socket's resume().
    */
   direct(sink: ChunkSink): void {
     this.#sink = sink;
