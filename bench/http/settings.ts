@@ -1,6 +1,7 @@
 // The HTTP benchmark's knobs, read from environment variables with their defaults, and its targets.
 
 import { resolve } from 'node:path';
+import { type Env, listKnob, positiveKnob } from '../support/knobs.ts';
 
 /**
  * What wrk is pointed at. `nginx` is the backend itself (the ceiling); every other target is a
@@ -52,50 +53,21 @@ export const settingsHelp = [
   'PBXGATE_ENTRY=dist/main.js  the pbxgate build to run',
 ].join('\n');
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function positive(env: Env, name: string, fallback: number, integer: boolean): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(`${name}=${text}: expected a positive ${integer ? 'integer' : 'number'}`);
-  }
-  return value;
-}
-
-function list<T extends string>(
-  env: Env,
-  name: string,
-  allowed: readonly T[],
-  fallback: readonly T[],
-): T[] {
-  const text = env[name];
-  if (text === undefined || text.trim() === '') return [...fallback];
-  const picked: T[] = [];
-  for (const item of text.split(',').map((s) => s.trim())) {
-    const known = allowed.find((a) => a === item);
-    if (known === undefined) {
-      throw new Error(`${name}=${text}: "${item}" is not one of ${allowed.join(', ')}`);
-    }
-    if (!picked.includes(known)) picked.push(known);
-  }
-  return picked;
-}
-
 export function readSettings(env: Env, defaultEntry: string): BenchSettings {
   const entry = env['PBXGATE_ENTRY'];
   const threads = env['WRK_THREADS'];
   return {
-    runs: positive(env, 'RUNS', 3, true),
-    warmupMs: positive(env, 'WARMUP', 2, false) * 1000,
-    durationMs: positive(env, 'DURATION', 10, false) * 1000,
-    connections: positive(env, 'CONNECTIONS', 50, true),
+    runs: positiveKnob(env, 'RUNS', 3, true),
+    warmupMs: positiveKnob(env, 'WARMUP', 2, false) * 1000,
+    durationMs: positiveKnob(env, 'DURATION', 10, false) * 1000,
+    connections: positiveKnob(env, 'CONNECTIONS', 50, true),
     wrkThreads:
-      threads === undefined || threads === '' ? undefined : positive(env, 'WRK_THREADS', 1, true),
-    servers: list(env, 'SERVERS', TARGETS, DEFAULT_TARGETS),
-    modes: list(env, 'MODES', MODES, MODES),
-    bodyBytes: positive(env, 'BODY_BYTES', 100, true),
+      threads === undefined || threads === ''
+        ? undefined
+        : positiveKnob(env, 'WRK_THREADS', 1, true),
+    servers: listKnob(env, 'SERVERS', TARGETS, DEFAULT_TARGETS),
+    modes: listKnob(env, 'MODES', MODES, MODES),
+    bodyBytes: positiveKnob(env, 'BODY_BYTES', 100, true),
     pbxgateEntry: entry === undefined || entry === '' ? defaultEntry : resolve(entry),
   };
 }

@@ -2,7 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { listKnob, numbersKnob, positiveKnob } from './harness.ts';
+import { listKnob, numbersKnob, positiveKnob } from '../support/knobs.ts';
 import type { KamailioMode } from './servers.ts';
 
 /** direct = sipp to Kamailio; pbxgate = through its sip-tcp listener; haproxy = mode tcp routing. */

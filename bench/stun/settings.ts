@@ -1,8 +1,10 @@
 // The benchmark's knobs, read from environment variables with their defaults.
 
 import { resolve } from 'node:path';
+import { type Env, listKnob, positiveKnob } from '../support/knobs.ts';
 
 export type ServerName = 'pbxgate' | 'coturn';
+const SERVERS: readonly ServerName[] = ['pbxgate', 'coturn'];
 
 export interface BenchSettings {
   readonly runs: number;
@@ -39,45 +41,22 @@ export const settingsHelp = [
   'PBXGATE_ENTRY=dist/main.js  the pbxgate build to run (e.g. a patched copy, for an A/B run)',
 ].join('\n');
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function positive(env: Env, name: string, fallback: number, integer: boolean): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(`${name}=${text}: expected a positive ${integer ? 'integer' : 'number'}`);
-  }
-  return value;
-}
-
-function serverList(text: string | undefined): ServerName[] {
-  if (text === undefined || text === '') return ['pbxgate', 'coturn'];
-  const names = text.split(',').map((name) => name.trim());
-  const servers: ServerName[] = [];
-  for (const name of names) {
-    if (name !== 'pbxgate' && name !== 'coturn') {
-      throw new Error(`SERVERS=${text}: expected pbxgate and/or coturn`);
-    }
-    servers.push(name);
-  }
-  return servers;
-}
-
 export function readSettings(env: Env, defaultEntry: string): BenchSettings {
   const cpuProfDir = env['CPU_PROF_DIR'];
   const entry = env['PBXGATE_ENTRY'];
   return {
-    runs: positive(env, 'RUNS', 3, true),
-    warmupMs: positive(env, 'WARMUP', 1, false) * 1000,
-    durationMs: positive(env, 'DURATION', 5, false) * 1000,
-    workers: positive(env, 'WORKERS', 2, true),
-    sockets: positive(env, 'SOCKETS', 4, true),
-    window: positive(env, 'WINDOW', 16, true),
-    timeoutMs: positive(env, 'TIMEOUT_MS', 500, false),
-    servers: serverList(env['SERVERS']),
+    runs: positiveKnob(env, 'RUNS', 3, true),
+    warmupMs: positiveKnob(env, 'WARMUP', 1, false) * 1000,
+    durationMs: positiveKnob(env, 'DURATION', 5, false) * 1000,
+    workers: positiveKnob(env, 'WORKERS', 2, true),
+    sockets: positiveKnob(env, 'SOCKETS', 4, true),
+    window: positiveKnob(env, 'WINDOW', 16, true),
+    timeoutMs: positiveKnob(env, 'TIMEOUT_MS', 500, false),
+    servers: listKnob(env, 'SERVERS', SERVERS, SERVERS),
     cpuProfDir: cpuProfDir === undefined || cpuProfDir === '' ? undefined : cpuProfDir,
-    maxOtherCpuPercent: env['MAX_OTHER_CPU'] ? positive(env, 'MAX_OTHER_CPU', 0, false) : undefined,
+    maxOtherCpuPercent: env['MAX_OTHER_CPU']
+      ? positiveKnob(env, 'MAX_OTHER_CPU', 0, false)
+      : undefined,
     pbxgateEntry: entry === undefined || entry === '' ? defaultEntry : resolve(entry),
   };
 }

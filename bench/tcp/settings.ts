@@ -2,7 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { listKnob, numbersKnob, positiveKnob } from '../sip/harness.ts';
+import { listKnob, numbersKnob, positiveKnob } from '../support/knobs.ts';
 
 /**
  * direct = source to sink with no relay (the ceiling); pbxgate = its sip-tcp listener; haproxy =

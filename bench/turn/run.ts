@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PASSWORD, type TurnServerName, USER, startTurnServer } from './servers.ts';
 import { pbxgateEntry } from '../stun/servers.ts';
+import { listKnob } from '../support/knobs.ts';
 
 interface Scenario {
   readonly name: string;
@@ -45,17 +46,6 @@ interface Result {
   readonly microsPerMessage: number;
   /** The user-space part of microsPerMessage (the rest is the kernel's, on the server's behalf). */
   readonly userMicrosPerMessage: number;
-}
-
-function list<T extends string>(name: string, all: readonly T[]): T[] {
-  const text = process.env[name];
-  if (text === undefined || text.trim() === '') return [...all];
-  const picked = text.split(',').map((s) => s.trim());
-  for (const item of picked) {
-    if (!all.includes(item as T))
-      throw new Error(`${name}: "${item}" is not one of ${all.join(', ')}`);
-  }
-  return picked as T[];
 }
 
 /** Runs uclient; its output. */
@@ -168,12 +158,17 @@ function row(cells: readonly (string | number)[]): string {
 
 async function main(): Promise<void> {
   const runs = Number(process.env['RUNS'] ?? '1');
-  const servers = list<TurnServerName>('SERVERS', ['coturn', 'pbxgate']);
-  const scenarios = list(
-    'SCENARIOS',
-    SCENARIOS.map((s) => s.name),
-  ).flatMap((name) => SCENARIOS.filter((s) => s.name === name));
-  const transports = list<Transport>('TRANSPORTS', ['udp', 'tcp']);
+  const servers = listKnob<TurnServerName>(
+    process.env,
+    'SERVERS',
+    ['coturn', 'pbxgate'],
+    ['coturn', 'pbxgate'],
+  );
+  const names = SCENARIOS.map((s) => s.name);
+  const scenarios = listKnob(process.env, 'SCENARIOS', names, names).flatMap((name) =>
+    SCENARIOS.filter((s) => s.name === name),
+  );
+  const transports = listKnob<Transport>(process.env, 'TRANSPORTS', ['udp', 'tcp'], ['udp', 'tcp']);
   const entryText = process.env['PBXGATE_ENTRY'];
   const entry = entryText === undefined || entryText === '' ? pbxgateEntry : resolve(entryText);
   const root = mkdtempSync(join(tmpdir(), 'pbxgate-bench-turn-'));

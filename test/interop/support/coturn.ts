@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { type ListenTarget, waitForListen } from './listen.ts';
+import { type ListenTarget, waitForServer } from './listen.ts';
 import type { PortPair } from './ports.ts';
 import { type RunningProcess, startProcess } from './process.ts';
 
@@ -24,14 +24,21 @@ export interface Coturn {
   log(): Promise<string>;
 }
 
-export function coturnConfig(options: CoturnOptions, dir: string): string {
-  const addresses = options.twoAddresses === true ? ['127.0.0.1', '127.0.0.2'] : ['127.0.0.1'];
-  const { port, altPort } = options.ports;
+/** A STUN-only coturn (RFC 5780 on every listening IP, no auth), its files in `dir`. */
+export function coturnStunConfig(
+  server: {
+    readonly addresses: readonly string[];
+    readonly relayIp: string;
+    readonly port: number;
+    readonly altPort: number;
+  },
+  dir: string,
+): string {
   return [
-    ...addresses.map((address) => `listening-ip=${address}`),
-    'relay-ip=127.0.0.1',
-    `listening-port=${port}`,
-    `alt-listening-port=${altPort}`,
+    ...server.addresses.map((address) => `listening-ip=${address}`),
+    `relay-ip=${server.relayIp}`,
+    `listening-port=${server.port}`,
+    `alt-listening-port=${server.altPort}`,
     'no-tls',
     'no-dtls',
     // No allocation is made by these tests, so the relay range is never bound.
@@ -46,6 +53,12 @@ export function coturnConfig(options: CoturnOptions, dir: string): string {
     `userdb=${join(dir, 'turndb')}`,
     '',
   ].join('\n');
+}
+
+export function coturnConfig(options: CoturnOptions, dir: string): string {
+  const addresses = options.twoAddresses === true ? ['127.0.0.1', '127.0.0.2'] : ['127.0.0.1'];
+  const { port, altPort } = options.ports;
+  return coturnStunConfig({ addresses, relayIp: '127.0.0.1', port, altPort }, dir);
 }
 
 export async function startCoturn(t: TestContext, options: CoturnOptions): Promise<Coturn> {
@@ -71,16 +84,7 @@ export async function startCoturn(t: TestContext, options: CoturnOptions): Promi
       { proto: 'tcp' as const, host, port },
     ]),
   );
-  const gone = new AbortController();
-  void running.exited.then(() => {
-    gone.abort();
-  });
-  try {
-    await waitForListen(targets, { timeoutMs: 10_000, signal: gone.signal });
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`coturn did not come up: ${why}; output:\n${running.output()}`, { cause: err });
-  }
+  await waitForServer('coturn', running, targets);
   return {
     process: running,
     dir,

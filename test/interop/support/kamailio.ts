@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ListenTarget, waitForListen } from './listen.ts';
+import { type ListenTarget, waitForServer } from './listen.ts';
 import { findFreePorts } from './ports.ts';
 import { type RunningProcess, runTool, startProcess } from './process.ts';
 
@@ -310,18 +310,7 @@ export async function startKamailio(t: TestContext, options: KamailioOptions): P
       ? []
       : [{ proto: 'tcp' as const, host: KAMAILIO_HOST, port: tlsPort }]),
   ];
-  const gone = new AbortController();
-  void running.exited.then(() => {
-    gone.abort();
-  });
-  try {
-    await waitForListen(targets, { timeoutMs: 10_000, signal: gone.signal });
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`kamailio did not come up: ${why}; output:\n${running.output()}`, {
-      cause: err,
-    });
-  }
+  await waitForServer('kamailio', running, targets);
   const requests = (): KamailioRequest[] => parseKamailioRequests(running.output());
   const replies = (): KamailioReply[] => parseKamailioReplies(running.output());
   return {

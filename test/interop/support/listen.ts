@@ -59,3 +59,31 @@ export async function waitForListen(
     await sleep(50);
   }
 }
+
+/** What waitForServer needs of a started process (support/process.ts RunningProcess). */
+interface StartedServer {
+  readonly exited: Promise<unknown>;
+  output(): string;
+}
+
+/**
+ * Waits until `server` listens on every target; stops early when it exits. The error names the
+ * server and carries its output, so a server that did not come up says why.
+ */
+export async function waitForServer(
+  name: string,
+  server: StartedServer,
+  targets: readonly ListenTarget[],
+  timeoutMs = 10_000,
+): Promise<void> {
+  const gone = new AbortController();
+  void server.exited.then(() => {
+    gone.abort();
+  });
+  try {
+    await waitForListen(targets, { timeoutMs, signal: gone.signal });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`${name} did not come up: ${why}; output:\n${server.output()}`, { cause: err });
+  }
+}

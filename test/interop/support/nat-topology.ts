@@ -7,6 +7,7 @@
 //                                     --out1 (198.18.(40+i).1)-- (dual-uplink sites only)
 
 import type { Lab } from './netns.ts';
+import { coturnStunConfig } from './coturn.ts';
 
 export type NatKind =
   'none' | 'full-cone' | 'restricted-cone' | 'port-restricted-cone' | 'symmetric';
@@ -200,25 +201,10 @@ export async function addSite(lab: Lab, internet: string, options: SiteOptions):
 /** coturn's config for the internet namespace: RFC 5780 on two IPs, no auth, files in `dir`. */
 export function coturnNatConfig(dir: string): string {
   const { address, port, alternate } = COTURN_STUN;
-  return [
-    `listening-ip=${address}`,
-    `listening-ip=${alternate.address}`,
-    `relay-ip=${address}`,
-    `listening-port=${port}`,
-    `alt-listening-port=${alternate.port}`,
-    'no-tls',
-    'no-dtls',
-    'min-port=61000',
-    'max-port=61099',
-    'no-auth',
-    'fingerprint',
-    'no-cli',
-    `pidfile=${dir}/turnserver.pid`,
-    `log-file=${dir}/turnserver.log`,
-    'simple-log',
-    `userdb=${dir}/turndb`,
-    '',
-  ].join('\n');
+  return coturnStunConfig(
+    { addresses: [address, alternate.address], relayIp: address, port, altPort: alternate.port },
+    dir,
+  );
 }
 
 /** pbxgate's config for the internet namespace: STUN only, RFC 5780 via stun.alternate. */

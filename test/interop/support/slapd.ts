@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ListenTarget, waitForListen } from './listen.ts';
+import { type ListenTarget, waitForServer } from './listen.ts';
 import { findFreePorts } from './ports.ts';
 import {
   type RunningProcess,
@@ -255,16 +255,7 @@ export async function startSlapd(t: TestContext, options: SlapdOptions): Promise
     tlsPort,
     ...(proxyPort === undefined ? [] : [proxyPort]),
   ].map((p) => ({ proto: 'tcp', host: SLAPD_HOST, port: p }));
-  const gone = new AbortController();
-  void running.exited.then(() => {
-    gone.abort();
-  });
-  try {
-    await waitForListen(targets, { timeoutMs: 10_000, signal: gone.signal });
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`slapd did not come up: ${why}; output:\n${running.output()}`, { cause: err });
-  }
+  await waitForServer('slapd', running, targets);
   const binds = (): SlapdBind[] => parseSlapdBinds(running.output());
   return {
     process: running,
