@@ -10,7 +10,11 @@ import type { TlsMaterial } from '../../../src/net/tls.ts';
 import { createLogger } from '../../../src/observe/log.ts';
 import { type Metrics, createMetrics } from '../../../src/observe/metrics.ts';
 import { type ProxyListener, createProxyListener } from '../../../src/proxy/pipeline.ts';
-import type { ListenerType, ProxyProtocol } from '../../../src/proxy/protocol.ts';
+import {
+  type ListenerType,
+  type ProxyProtocol,
+  listenerKinds,
+} from '../../../src/proxy/protocol.ts';
 import { testCertificate } from '../../support/stun-server.ts';
 import { type TestProtocol, createTestProtocol } from './route-protocol.ts';
 
@@ -236,4 +240,34 @@ export async function waitFor(condition: () => boolean): Promise<void> {
     if (Date.now() > until) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * One client connection through a gateway of `protocol` (listener `type`, sip-tcp by default) to
+ * one service whose backend records and says nothing, once that backend has the client's `first`
+ * message (the route is taken).
+ */
+export async function routedConnection(
+  t: TestContext,
+  options: {
+    readonly type?: ListenerType;
+    readonly protocol: ProxyProtocol;
+    readonly service: string;
+    readonly first: Uint8Array;
+  },
+): Promise<{ gateway: Gateway; client: Socket; received: () => Buffer }> {
+  const type = options.type ?? 'sip-tcp';
+  const backend = await startBackend(t, 'backend', { greet: false, echo: false });
+  const ports = { [listenerKinds[type].kind]: { tcp: backend.port } };
+  const gateway = await startGateway(t, {
+    type,
+    services: [{ name: options.service, host: '127.0.0.1', ports }],
+    protocol: options.protocol,
+  });
+  const client = await connectPlain(gateway.port);
+  client.write(options.first);
+  const connection = await backend.nextConnection();
+  const received = (): Buffer => Buffer.concat(connection.received);
+  await waitFor(() => received().length >= options.first.length);
+  return { gateway, client, received };
 }
