@@ -4,6 +4,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { bindUdp, closeUdp } from '../net/listen.ts';
 import { formatListenUrl } from '../net/listen-url.ts';
+import { type UdpBatch, createUdpBatch } from '../net/udp-batch.ts';
 import { MAGIC_COOKIE } from './constants.ts';
 import { answerStun } from './answer.ts';
 import type { AlternateSet, BindingContext } from './binding.ts';
@@ -32,6 +33,8 @@ interface Endpoint {
   /** TURN links by client address, then port: made once per client, not per datagram. */
   readonly links: Map<string, Map<number, TurnLink>>;
   linkCount: number;
+  /** What TURN sends to clients leaves at the end of the event-loop turn (udp-batch.ts). */
+  readonly batch: UdpBatch;
 }
 
 /** Links are cheap to make again: past this many clients the cache starts over. */
@@ -51,13 +54,13 @@ function turnLink(endpoint: Endpoint, from: RemoteInfo): TurnLink {
     byPort = new Map<number, TurnLink>();
     endpoint.links.set(address, byPort);
   }
-  const { socket } = endpoint;
+  const { socket, batch } = endpoint;
   link = {
     transport: 'udp',
     client: transportAddressOf(address, port),
     server: endpoint.local,
     send: (bytes) => {
-      socket.send(bytes, port, address);
+      batch.send(socket, bytes, port, address);
     },
   };
   byPort.set(port, link);
@@ -84,6 +87,7 @@ export function createUdpSet(options: UdpSetOptions): {
         { family, address: alt.address, port: alt.port },
       ]
     : [{ family, address: options.host, port: options.port }];
+  const batch = createUdpBatch();
   const endpoints: Endpoint[] = locals.map((local, index) => {
     const socket = createSocket({
       type,
@@ -102,7 +106,7 @@ export function createUdpSet(options: UdpSetOptions): {
             locals[(index ^ ((changeIp ? 2 : 0) | (changePort ? 1 : 0))) as Slot] ?? local,
         }
       : undefined;
-    return { socket, local, alternate, links: new Map(), linkCount: 0 };
+    return { socket, local, alternate, links: new Map(), linkCount: 0, batch };
   });
   endpoints.forEach((endpoint, index) => {
     endpoint.socket.on('message', (datagram, from) => {
@@ -123,6 +127,7 @@ export function createUdpSet(options: UdpSetOptions): {
       }
     },
     async stop() {
+      batch.flush();
       await Promise.all(endpoints.map(({ socket }) => closeUdp(socket)));
     },
     addresses: () =>
