@@ -1,10 +1,14 @@
 // Relayed transport addresses (RFC 8656 §7.2): a UDP socket per allocation and family, on a random
 // port of `turn.relay.ports` (RFC 8656 §7.2 asks for random ports, against port prediction), even
 // when EVEN-PORT asks, with the next port held for a RESERVATION-TOKEN when its R bit is set.
+// Datagrams to peers leave in one burst per event-loop turn (udp-batch.ts); datagrams to another
+// relay of this gateway do not leave at all (local-relays.ts).
 
 import { randomBytes, randomInt } from 'node:crypto';
 import { type Socket, createSocket } from 'node:dgram';
 import type { PortRange } from '../config/schema-turn.ts';
+import { createUdpBatch } from '../net/udp-batch.ts';
+import { createLocalRelays } from './local-relays.ts';
 import type { TransportAddress } from '../stun/attributes/address.ts';
 import type { RelayHandle } from './allocation.ts';
 
@@ -14,7 +18,7 @@ const RELAY_RECEIVE_BUFFER_BYTES = 1024 * 1024;
 /** Random picks before giving up (508): a nearly full range is a capacity problem, not bad luck. */
 const ATTEMPTS = 40;
 
-export type PeerData = (data: Buffer, peer: TransportAddress) => void;
+export type PeerData = (data: Uint8Array, peer: TransportAddress) => void;
 
 export interface RelayRequest {
   readonly family: 4 | 6;
@@ -97,8 +101,11 @@ export function advertisedAddress(
 
 export function createRelayOpener(config: RelayConfig, localFallback: () => string): RelayOpener {
   const reservations = new Map<string, { socket: Socket; family: 4 | 6; timer: NodeJS.Timeout }>();
+  const batch = createUdpBatch();
   const advertised = (family: 4 | 6, socket: Socket): TransportAddress =>
     advertisedAddress(config, family, socket.address(), localFallback);
+  // Data between two relays of this gateway does not go through the kernel (local-relays.ts).
+  const local = createLocalRelays();
   const handleOf = (family: 4 | 6, socket: Socket, onData: PeerData): RelayHandle => {
     // Media comes from one peer at a time: the same address object for it, not one per datagram.
     let last: TransportAddress = { family, address: '', port: 0 };
@@ -109,12 +116,16 @@ export function createRelayOpener(config: RelayConfig, localFallback: () => stri
       }
       onData(data, last);
     });
+    const address = advertised(family, socket);
+    const unregister = local.add(address, onData);
+    const handOver = local.senderFrom(address);
     return {
-      address: advertised(family, socket),
+      address,
       send(data, peer) {
-        socket.send(data, peer.port, peer.address);
+        if (!handOver(data, peer)) batch.send(socket, data, peer.port, peer.address);
       },
       close() {
+        unregister();
         socket.close();
       },
     };

@@ -101,7 +101,7 @@ export function createTraffic(
   /** Data from `peer` to the client of allocation `key`: as ChannelData when a channel is bound. */
   const fromPeer = (
     key: string,
-    data: Buffer,
+    data: Uint8Array,
     peer: TransportAddress,
     channelOf: (entry: Entry, peer: TransportAddress, at: number) => ChannelBinding | undefined,
   ): void => {

@@ -37,6 +37,8 @@ export interface TurnGatewayOptions {
   readonly allowedPeers?: string;
   /** `turn.relay.tcp` (RFC 6062 TCP allocations); on by default. */
   readonly relayTcp?: boolean;
+  /** `turn.relay.external`: the address advertised in XOR-RELAYED-ADDRESS. */
+  readonly relayExternal?: string;
   /** The `fraud:` section as a flow mapping; none when absent. */
   readonly fraud?: string;
 }
@@ -59,7 +61,9 @@ export async function startTurnGateway(
         `  realm: ${REALM}`,
         `  accounts: [{ user: ${ALICE.username}, password: ${ALICE.password} }, { user: ${BOB.username}, password: ${BOB.password} }]`,
         `  sharedSecret: ${SECRET}`,
-        `  relay: { address: 127.0.0.1, ports: ${relay.min}-${relay.max}, tcp: ${options.relayTcp ?? true} }`,
+        `  relay: { address: 127.0.0.1, ports: ${relay.min}-${relay.max}, tcp: ${options.relayTcp ?? true}${
+          options.relayExternal === undefined ? '' : `, external: ${options.relayExternal}`
+        } }`,
         `  allowedPeers: ${options.allowedPeers ?? '[127.0.0.1/32]'}`,
         ...(options.turn ?? []).map((line) => `  ${line}`),
         ...(options.fraud === undefined ? [] : [`fraud: ${options.fraud}`]),
