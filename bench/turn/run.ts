@@ -1,20 +1,36 @@
 // TURN relay: the same turnutils_uclient load against coturn and pbxgate, same machine, same run,
 // each server started fresh per measurement, the order alternating by run.
-// npm run bench:turn   (knobs: RUNS=1 SCENARIOS=paced-100,flood-10,flood-50,flood-100
+// npm run bench:turn   (knobs: RUNS=1 SCENARIOS=paced-100,paced-100-echo,flood-10,flood-50,flood-100
 //                       TRANSPORTS=udp,tcp SERVERS=coturn,pbxgate PBXGATE_ENTRY=dist/main.js
-//                       PBXGATE_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' node flags for pbxgate)
+//                       PBXGATE_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' node flags for pbxgate
+//                       PIN=on|off)
 //
 // uclient -y pairs its sessions: a message goes client A -> A's relay -> B's relay -> client B, two
-// server forwards per delivered message. "paced" = -z 20: one 160-byte packet per 20 ms per session
-// (a G.711 call leg), 500 per session; "flood" = -z 0, 600 000 messages in all.
+// server forwards per delivered message. "-echo" scenarios send to turnutils_peer instead, which
+// echoes: client -> relay -> peer -> relay -> client, again two forwards per delivered message.
+// "paced" = -z 20: one 160-byte packet per 20 ms per session (a G.711 call leg), 500 per session;
+// "flood" = -z 0, 600 000 messages in all.
 // Server CPU per delivered message = the server's utime + stime over the uclient run / messages
 // received. See shared/reference/coturn-recipes.md §6 and §8 for the tool and coturn's own figures.
+//
+// PIN=on runs the server on CPU 0 and uclient and turnutils_peer on CPU 1 (taskset); the default,
+// PIN=off, leaves them to the scheduler. Sharing the CPUs, the server is preempted by uclient at
+// almost every datagram it sends it (pbxgate: 49 000 involuntary context switches for 50 000
+// messages, 116 pinned; see docs/BENCHMARKS.md), but CPU per message was no less noisy pinned.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PASSWORD, type TurnServerName, USER, startTurnServer } from './servers.ts';
+import {
+  PASSWORD,
+  type TurnServerName,
+  type TurnServerUnderTest,
+  USER,
+  pinned,
+  startEchoPeer,
+  startTurnServer,
+} from './servers.ts';
 import { pbxgateEntry } from '../stun/servers.ts';
 import { listKnob } from '../support/knobs.ts';
 
@@ -23,13 +39,16 @@ interface Scenario {
   readonly sessions: number;
   readonly messagesPerSession: number;
   readonly gapMs: number;
+  /** Who answers: the paired uclient session (-y), or turnutils_peer echoing every datagram. */
+  readonly peer: 'client' | 'echo';
 }
 
 const SCENARIOS: readonly Scenario[] = [
-  { name: 'paced-100', sessions: 100, messagesPerSession: 500, gapMs: 20 },
-  { name: 'flood-10', sessions: 10, messagesPerSession: 60_000, gapMs: 0 },
-  { name: 'flood-50', sessions: 50, messagesPerSession: 12_000, gapMs: 0 },
-  { name: 'flood-100', sessions: 100, messagesPerSession: 6000, gapMs: 0 },
+  { name: 'paced-100', sessions: 100, messagesPerSession: 500, gapMs: 20, peer: 'client' },
+  { name: 'paced-100-echo', sessions: 100, messagesPerSession: 500, gapMs: 20, peer: 'echo' },
+  { name: 'flood-10', sessions: 10, messagesPerSession: 60_000, gapMs: 0, peer: 'client' },
+  { name: 'flood-50', sessions: 50, messagesPerSession: 12_000, gapMs: 0, peer: 'client' },
+  { name: 'flood-100', sessions: 100, messagesPerSession: 6000, gapMs: 0, peer: 'client' },
 ];
 
 type Transport = 'udp' | 'tcp';
@@ -48,10 +67,16 @@ interface Result {
   readonly userMicrosPerMessage: number;
 }
 
-/** Runs uclient; its output. */
-function uclient(port: number, scenario: Scenario, transport: Transport): Promise<string> {
+/** Runs uclient, against the paired session or the echo peer on `echoPort`; its output. */
+function uclient(
+  port: number,
+  scenario: Scenario,
+  transport: Transport,
+  echoPort: number,
+  cpus: string | undefined,
+): Promise<string> {
   const args = [
-    '-y',
+    ...(scenario.peer === 'client' ? ['-y'] : ['-e', '127.0.0.1', '-r', String(echoPort)]),
     '-c',
     '-u',
     USER,
@@ -71,7 +96,9 @@ function uclient(port: number, scenario: Scenario, transport: Transport): Promis
     '127.0.0.1',
   ];
   return new Promise((done, fail) => {
-    const child = spawn('turnutils_uclient', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...pinned(cpus, 'turnutils_uclient', args), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -104,6 +131,12 @@ function parse(output: string): { sent: number; received: number; peak: number }
   return { sent: Number(final[1]), received: Number(final[2]), peak };
 }
 
+/** Where the server and the load run: apart (PIN=on), or wherever the scheduler puts them. */
+interface Placement {
+  readonly server: string | undefined;
+  readonly load: string | undefined;
+}
+
 async function measure(
   server: TurnServerName,
   scenario: Scenario,
@@ -111,36 +144,49 @@ async function measure(
   run: number,
   dir: string,
   entry: string,
+  placement: Placement,
 ): Promise<Result> {
   mkdirSync(dir, { recursive: true });
-  const under = await startTurnServer(server, dir, entry);
+  const echo = scenario.peer === 'echo' ? await startEchoPeer(dir, placement.load) : undefined;
   try {
-    const before = under.cpuTimes();
-    const output = await uclient(under.port, scenario, transport);
-    const after = under.cpuTimes();
-    const totals = parse(output);
-    if (totals === undefined)
-      throw new Error(
-        `${server} ${scenario.name}: no totals from uclient:\n${output.slice(-2000)}`,
-      );
-    const cpu = after.userMicros + after.systemMicros - before.userMicros - before.systemMicros;
-    return {
-      run,
-      server,
-      scenario: scenario.name,
-      transport,
-      sent: totals.sent,
-      received: totals.received,
-      peakPerSecond: Math.round(totals.peak),
-      lossPercent: totals.sent === 0 ? 100 : (100 * (totals.sent - totals.received)) / totals.sent,
-      microsPerMessage: totals.received === 0 ? Number.NaN : cpu / totals.received,
-      userMicrosPerMessage:
-        totals.received === 0
-          ? Number.NaN
-          : (after.userMicros - before.userMicros) / totals.received,
-    };
+    return await measureWith(
+      await startTurnServer(server, dir, entry, placement.server),
+      echo?.port ?? 0,
+    );
   } finally {
-    await under.stop();
+    await echo?.stop();
+  }
+
+  async function measureWith(under: TurnServerUnderTest, echoPort: number): Promise<Result> {
+    try {
+      const before = under.cpuTimes();
+      const output = await uclient(under.port, scenario, transport, echoPort, placement.load);
+      const after = under.cpuTimes();
+      const totals = parse(output);
+      if (totals === undefined)
+        throw new Error(
+          `${server} ${scenario.name}: no totals from uclient:\n${output.slice(-2000)}`,
+        );
+      const cpu = after.userMicros + after.systemMicros - before.userMicros - before.systemMicros;
+      return {
+        run,
+        server,
+        scenario: scenario.name,
+        transport,
+        sent: totals.sent,
+        received: totals.received,
+        peakPerSecond: Math.round(totals.peak),
+        lossPercent:
+          totals.sent === 0 ? 100 : (100 * (totals.sent - totals.received)) / totals.sent,
+        microsPerMessage: totals.received === 0 ? Number.NaN : cpu / totals.received,
+        userMicrosPerMessage:
+          totals.received === 0
+            ? Number.NaN
+            : (after.userMicros - before.userMicros) / totals.received,
+      };
+    } finally {
+      await under.stop();
+    }
   }
 }
 
@@ -171,6 +217,11 @@ async function main(): Promise<void> {
   const transports = listKnob<Transport>(process.env, 'TRANSPORTS', ['udp', 'tcp'], ['udp', 'tcp']);
   const entryText = process.env['PBXGATE_ENTRY'];
   const entry = entryText === undefined || entryText === '' ? pbxgateEntry : resolve(entryText);
+  const pin = listKnob(process.env, 'PIN', ['on', 'off'], ['off']);
+  if (pin.length !== 1 || (pin[0] === 'on' && cpus().length < 2))
+    throw new Error('PIN: on (needs 2 CPUs) or off');
+  const placement: Placement =
+    pin[0] === 'on' ? { server: '0', load: '1' } : { server: undefined, load: undefined };
   const root = mkdtempSync(join(tmpdir(), 'pbxgate-bench-turn-'));
   console.log(
     `machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadavg()
@@ -178,7 +229,12 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   console.log(
-    `load: turnutils_uclient -y -c -u ${USER} -w … -n <per session> -m <sessions> -l 160 -z <gap> [-t] 127.0.0.1`,
+    `load: turnutils_uclient -y|-e 127.0.0.1 -r <echo port> -c -u ${USER} -w … -n <per session> -m <sessions> -l 160 -z <gap> [-t] 127.0.0.1`,
+  );
+  console.log(
+    placement.server === undefined
+      ? 'placement: not pinned (PIN=off): server and load share the CPUs'
+      : `placement: server on CPU ${placement.server}, uclient and turnutils_peer on CPU ${placement.load ?? '?'} (taskset)`,
   );
   const results: Result[] = [];
   try {
@@ -194,6 +250,7 @@ async function main(): Promise<void> {
               run,
               join(root, `${run}-${transport}-${scenario.name}-${server}`),
               entry,
+              placement,
             );
             results.push(result);
             console.log(
@@ -240,7 +297,7 @@ async function main(): Promise<void> {
             median(rows.map((r) => r.peakPerSecond)),
             median(rows.map((r) => r.lossPercent)).toFixed(2),
             micros.toFixed(1),
-            server === 'coturn' || !Number.isFinite(coturnMicros)
+            server === 'coturn' || !(coturnMicros > 0)
               ? '-'
               : `${(micros / coturnMicros).toFixed(2)}x`,
           ]),

@@ -56,10 +56,20 @@ function pbxgateConfig(port: number): string {
   ].join('\n');
 }
 
+/** `command args` run on the CPUs `cpus` (taskset), or as is when `cpus` is undefined. */
+export function pinned(
+  cpus: string | undefined,
+  command: string,
+  args: readonly string[],
+): [string, string[]] {
+  return cpus === undefined ? [command, [...args]] : ['taskset', ['-c', cpus, command, ...args]];
+}
+
 export async function startTurnServer(
   name: TurnServerName,
   dir: string,
   pbxgateEntry: string,
+  cpus: string | undefined,
 ): Promise<TurnServerUnderTest> {
   const port = await freeLoopbackPort();
   const logFile = join(dir, `${name}.out`);
@@ -81,7 +91,8 @@ export async function startTurnServer(
       config,
     ];
   }
-  const { child, pid } = await spawnLogged(command, args, { cwd: dir, logFile });
+  // taskset execs the server: the pid is the server's, for its CPU times.
+  const { child, pid } = await spawnLogged(...pinned(cpus, command, args), { cwd: dir, logFile });
   try {
     await waitUntilAnswering(child, port, logFile);
   } catch (err) {
@@ -89,4 +100,15 @@ export async function startTurnServer(
     throw err;
   }
   return { name, port, cpuTimes: () => processCpuTimes(pid), stop: () => stopChild(child) };
+}
+
+/** turnutils_peer on a free loopback port: it echoes every UDP datagram to its sender. */
+export async function startEchoPeer(
+  dir: string,
+  cpus: string | undefined,
+): Promise<{ readonly port: number; stop(): Promise<void> }> {
+  const port = await freeLoopbackPort();
+  const command = pinned(cpus, 'turnutils_peer', ['-L', '127.0.0.1', '-p', String(port)]);
+  const { child } = await spawnLogged(...command, { cwd: dir, logFile: join(dir, 'peer.out') });
+  return { port, stop: () => stopChild(child) };
 }
