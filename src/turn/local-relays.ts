@@ -11,7 +11,6 @@ import type { TransportAddress } from '../stun/attributes/address.ts';
 export type Deliver = (data: Uint8Array, from: TransportAddress) => void;
 
 interface LocalRelay {
-  readonly address: TransportAddress;
   readonly deliver: Deliver;
 }
 
@@ -36,7 +35,8 @@ export function createLocalRelays(): LocalRelays {
   return {
     add(address, deliver) {
       const key = keyOf(address);
-      const relay: LocalRelay = { address, deliver };
+      // An object of its own: a late unregister of a replaced relay finds another one and stays put.
+      const relay: LocalRelay = { deliver };
       relays.set(key, relay);
       generation++;
       return () => {
