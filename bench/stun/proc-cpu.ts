@@ -1,7 +1,7 @@
 // CPU time from /proc (Linux): one process's user+system time, and the whole machine's busy time.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -41,6 +41,30 @@ export function processCpuTimes(pid: number): CpuTimes {
   }
   return { userMicros: ticksToMicros(utime), systemMicros: ticksToMicros(stime) };
 }
+export interface ContextSwitches {
+  /** The process gave up the CPU (it waited, for I/O or a lock). */
+  readonly voluntary: number;
+  /** The scheduler took the CPU away while the process could still run (preempted). */
+  readonly involuntary: number;
+}
+
+/** The context switches of every live thread of the process (proc(5): /proc/<pid>/task/<tid>/status). */
+export function processContextSwitches(pid: number): ContextSwitches {
+  let voluntary = 0;
+  let involuntary = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    involuntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  }
+  return { voluntary, involuntary };
+}
+
 /** Busy time of all CPUs since boot, in µs: the first line of /proc/stat without idle and iowait. */
 export function machineBusyMicros(): number {
   const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';

@@ -65,6 +65,9 @@ interface Result {
   readonly microsPerMessage: number;
   /** The user-space part of microsPerMessage (the rest is the kernel's, on the server's behalf). */
   readonly userMicrosPerMessage: number;
+  /** Times the server was preempted per message (see PIN above), and gave up the CPU per message. */
+  readonly involuntaryPerMessage: number;
+  readonly voluntaryPerMessage: number;
 }
 
 /** Runs uclient, against the paired session or the echo peer on `echoPort`; its output. */
@@ -160,14 +163,17 @@ async function measure(
   async function measureWith(under: TurnServerUnderTest, echoPort: number): Promise<Result> {
     try {
       const before = under.cpuTimes();
+      const switchesBefore = under.contextSwitches();
       const output = await uclient(under.port, scenario, transport, echoPort, placement.load);
       const after = under.cpuTimes();
+      const switchesAfter = under.contextSwitches();
       const totals = parse(output);
       if (totals === undefined)
         throw new Error(
           `${server} ${scenario.name}: no totals from uclient:\n${output.slice(-2000)}`,
         );
-      const cpu = after.userMicros + after.systemMicros - before.userMicros - before.systemMicros;
+      const perMessage = (amount: number): number =>
+        totals.received === 0 ? Number.NaN : amount / totals.received;
       return {
         run,
         server,
@@ -178,11 +184,12 @@ async function measure(
         peakPerSecond: Math.round(totals.peak),
         lossPercent:
           totals.sent === 0 ? 100 : (100 * (totals.sent - totals.received)) / totals.sent,
-        microsPerMessage: totals.received === 0 ? Number.NaN : cpu / totals.received,
-        userMicrosPerMessage:
-          totals.received === 0
-            ? Number.NaN
-            : (after.userMicros - before.userMicros) / totals.received,
+        microsPerMessage: perMessage(
+          after.userMicros + after.systemMicros - before.userMicros - before.systemMicros,
+        ),
+        userMicrosPerMessage: perMessage(after.userMicros - before.userMicros),
+        involuntaryPerMessage: perMessage(switchesAfter.involuntary - switchesBefore.involuntary),
+        voluntaryPerMessage: perMessage(switchesAfter.voluntary - switchesBefore.voluntary),
       };
     } finally {
       await under.stop();
@@ -256,7 +263,8 @@ async function main(): Promise<void> {
             console.log(
               `run ${run} ${transport} ${scenario.name} ${server}: sent ${result.sent}, received ${result.received}, ` +
                 `loss ${result.lossPercent.toFixed(2)} %, peak ${result.peakPerSecond}/s, ${result.microsPerMessage.toFixed(1)} µs/msg ` +
-                `(${result.userMicrosPerMessage.toFixed(1)} user)`,
+                `(${result.userMicrosPerMessage.toFixed(1)} user), context switches per msg ` +
+                `${result.voluntaryPerMessage.toFixed(2)} voluntary, ${result.involuntaryPerMessage.toFixed(2)} preempted`,
             );
           }
         }

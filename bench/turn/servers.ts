@@ -4,7 +4,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnLogged, stopChild } from '../support/children.ts';
-import { type CpuTimes, processCpuTimes } from '../stun/proc-cpu.ts';
+import {
+  type ContextSwitches,
+  type CpuTimes,
+  processContextSwitches,
+  processCpuTimes,
+} from '../stun/proc-cpu.ts';
 import { coturnPlainFiles, freeLoopbackPort, waitUntilAnswering } from '../stun/servers.ts';
 
 export const USER = 'alice';
@@ -19,6 +24,7 @@ export interface TurnServerUnderTest {
   readonly name: TurnServerName;
   readonly port: number;
   cpuTimes(): CpuTimes;
+  contextSwitches(): ContextSwitches;
   stop(): Promise<void>;
 }
 
@@ -99,7 +105,13 @@ export async function startTurnServer(
     await stopChild(child);
     throw err;
   }
-  return { name, port, cpuTimes: () => processCpuTimes(pid), stop: () => stopChild(child) };
+  return {
+    name,
+    port,
+    cpuTimes: () => processCpuTimes(pid),
+    contextSwitches: () => processContextSwitches(pid),
+    stop: () => stopChild(child),
+  };
 }
 
 /** turnutils_peer on a free loopback port: it echoes every UDP datagram to its sender. */
