@@ -1,8 +1,8 @@
 // Relayed datagrams leave in one burst per event-loop turn, not one by one as they are handled.
 //
 // A send to a sleeping process wakes it. Sent one by one between the gateway's reads, each
-// datagram finds its receiver asleep again; sent back to back after all the reads of the turn, the
-// later ones find it still awake. On the TURN bench, with the gateway and the load on separate
+// datagram may find its receiver asleep again; sent back to back after all the reads of the turn,
+// the later ones can find it still awake. On the TURN bench, with the gateway and the load on separate
 // CPUs, this took the echo-peer scenario from about 69 to 57 µs of gateway CPU per message (median
 // of four runs each; docs/BENCHMARKS.md). The delay is the rest of the current turn, microseconds
 // when the gateway keeps up. Order is kept per socket.
