@@ -24,8 +24,9 @@ export interface LocalRelays {
   senderFrom(from: TransportAddress): (data: Uint8Array, peer: TransportAddress) => boolean;
 }
 
+/** With the family: an IPv4 and an IPv6 relay may announce the same text and port. */
 function keyOf(address: TransportAddress): string {
-  return `${address.address}|${address.port}`;
+  return `${address.family}|${address.address}|${address.port}`;
 }
 
 export function createLocalRelays(): LocalRelays {

@@ -21,6 +21,7 @@ test('data for a registered relay is handed to it, from the sender; other peers 
   t.assert.equal(fromA(Buffer.from('x'), at(40_002)), true);
   t.assert.equal(fromA(Buffer.from('y'), at(40_004)), false);
   t.assert.equal(fromA(Buffer.from('z'), { family: 4, address: '192.0.2.8', port: 40_002 }), false);
+  t.assert.equal(fromA(Buffer.from('w'), { ...at(40_002), family: 6 }), false);
   t.assert.deepEqual(b.got, ['x@40000']);
 });
 
