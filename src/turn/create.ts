@@ -11,7 +11,7 @@ import { writeText } from '../stun/attributes/text.ts';
 import { createTurnCredentials } from './credentials.ts';
 import { createNonceIssuer } from './nonce.ts';
 import { createPeerPolicy } from './peer-policy.ts';
-import { createRelayOpener } from './relay.ts';
+import { announcedHost, createRelayOpener } from './relay.ts';
 import { createTcpRelayOpener } from './tcp-relay.ts';
 import { type TurnService, createTurnService } from './service.ts';
 
@@ -30,16 +30,18 @@ function isWildcard(address: string): boolean {
 
 export function createTurnPart(config: TurnConfig, deps: TurnPartDeps): TurnService {
   const { relay } = config;
-  const specific = deps.stunHosts.find((host) => !isWildcard(host));
-  if (isWildcard(relay.address) && relay.external === undefined && specific === undefined) {
+  // A relay bound to a wildcard is announced at the gateway's own address of its family.
+  const localOf = (family: 4 | 6): string | undefined =>
+    deps.stunHosts.find((host) => !isWildcard(host) && host.includes(':') === (family === 6));
+  const relayConfig = { address: relay.address, external: relay.external, ports: relay.ports };
+  if (!([4, 6] as const).some((f) => announcedHost(relayConfig, f, localOf) !== undefined)) {
     throw new PbxgateError(
       'PBX_ERR_CONFIG',
-      'turn.relay: with relay.address and every stun.listen address a wildcard, set turn.relay.external ' +
-        '(the address clients are told to send to)',
+      'turn.relay: no address to announce for relays: relay.address is a wildcard and no stun.listen ' +
+        'UDP address of its family is specific; set turn.relay.external (the address clients are told ' +
+        'to send to)',
     );
   }
-  const fallback = specific ?? '127.0.0.1';
-  const relayConfig = { address: relay.address, external: relay.external, ports: relay.ports };
   return createTurnService({
     auth: {
       realm: config.realm,
@@ -52,8 +54,8 @@ export function createTurnPart(config: TurnConfig, deps: TurnPartDeps): TurnServ
       reply: { software: deps.software === undefined ? undefined : writeText(deps.software) },
     },
     policy: createPeerPolicy({ denied: config.deniedPeers, allowed: config.allowedPeers }),
-    relays: createRelayOpener(relayConfig, () => fallback),
-    tcpRelays: relay.tcp ? createTcpRelayOpener(relayConfig, () => fallback) : undefined,
+    relays: createRelayOpener(relayConfig, localOf),
+    tcpRelays: relay.tcp ? createTcpRelayOpener(relayConfig, localOf) : undefined,
     limits: {
       allocationLifetimeMs: config.allocationLifetime,
       maxAllocationLifetimeMs: config.maxAllocationLifetime,

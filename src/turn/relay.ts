@@ -80,33 +80,37 @@ function bind(family: 4 | 6, address: string, port: number): Promise<Socket | un
   });
 }
 
+/** The gateway's specific address of a family (a `stun.listen` host), if it has one. */
+export type LocalAddressOf = (family: 4 | 6) => string | undefined;
+
 /**
- * What XOR-RELAYED-ADDRESS says for a relay bound to `bound`: `turn.relay.external` when it is of
- * the family, else the bound address, else (bound to a wildcard) the gateway's specific address.
+ * The address a relay of `family` is announced at in XOR-RELAYED-ADDRESS (the port aside):
+ * `turn.relay.external` when it is of the family, else the bound address, else (bound to a
+ * wildcard) the gateway's specific address of the family. Undefined when there is none: then the
+ * gateway offers no relays of that family (RFC 6156: 440), rather than announce an address of the
+ * other family.
  */
-export function advertisedAddress(
+export function announcedHost(
   config: RelayConfig,
   family: 4 | 6,
-  bound: { readonly address: string; readonly port: number },
-  localFallback: () => string,
-): TransportAddress {
+  localOf: LocalAddressOf,
+): string | undefined {
+  const bound = bindAddress(config, family);
+  if (bound === undefined) return undefined;
   const { external } = config;
-  if (external !== undefined && external.includes(':') === (family === 6)) {
-    return { family, address: external, port: bound.port };
-  }
-  const address =
-    bound.address === '0.0.0.0' || bound.address === '::' ? localFallback() : bound.address;
-  return { family, address, port: bound.port };
+  if (external !== undefined && external.includes(':') === (family === 6)) return external;
+  return bound === '0.0.0.0' || bound === '::' ? localOf(family) : bound;
 }
 
-export function createRelayOpener(config: RelayConfig, localFallback: () => string): RelayOpener {
-  const reservations = new Map<string, { socket: Socket; family: 4 | 6; timer: NodeJS.Timeout }>();
+export function createRelayOpener(config: RelayConfig, localOf: LocalAddressOf): RelayOpener {
+  const reservations = new Map<
+    string,
+    { socket: Socket; family: 4 | 6; host: string; timer: NodeJS.Timeout }
+  >();
   const batch = createUdpBatch();
-  const advertised = (family: 4 | 6, socket: Socket): TransportAddress =>
-    advertisedAddress(config, family, socket.address(), localFallback);
   // Data between two relays of this gateway does not go through the kernel (local-relays.ts).
   const local = createLocalRelays();
-  const handleOf = (family: 4 | 6, socket: Socket, onData: PeerData): RelayHandle => {
+  const handleOf = (family: 4 | 6, host: string, socket: Socket, onData: PeerData): RelayHandle => {
     // Media comes from one peer at a time: the same address object for it, not one per datagram.
     let last: TransportAddress = { family, address: '', port: 0 };
     socket.on('message', (data, from) => {
@@ -116,7 +120,7 @@ export function createRelayOpener(config: RelayConfig, localFallback: () => stri
       }
       onData(data, last);
     });
-    const address = advertised(family, socket);
+    const address: TransportAddress = { family, address: host, port: socket.address().port };
     const unregister = local.add(address, onData);
     const handOver = local.senderFrom(address);
     return {
@@ -138,14 +142,18 @@ export function createRelayOpener(config: RelayConfig, localFallback: () => stri
   return {
     async open(request, onData) {
       const address = bindAddress(config, request.family);
-      if (address === undefined) return undefined;
+      const host = announcedHost(config, request.family, localOf);
+      if (address === undefined || host === undefined) return undefined;
       for (let i = 0; i < ATTEMPTS; i++) {
         const port = pick(request.even || request.reserveNext);
         if (port < config.ports.min) continue;
         const socket = await bind(request.family, address, port);
         if (socket === undefined) continue;
         if (!request.reserveNext)
-          return { handle: handleOf(request.family, socket, onData), reservationToken: undefined };
+          return {
+            handle: handleOf(request.family, host, socket, onData),
+            reservationToken: undefined,
+          };
         if (port + 1 > config.ports.max) {
           socket.close();
           continue;
@@ -162,8 +170,8 @@ export function createRelayOpener(config: RelayConfig, localFallback: () => stri
           next.close();
         }, RESERVATION_MS);
         timer.unref();
-        reservations.set(key, { socket: next, family: request.family, timer });
-        return { handle: handleOf(request.family, socket, onData), reservationToken: token };
+        reservations.set(key, { socket: next, family: request.family, host, timer });
+        return { handle: handleOf(request.family, host, socket, onData), reservationToken: token };
       }
       return undefined;
     },
@@ -173,10 +181,12 @@ export function createRelayOpener(config: RelayConfig, localFallback: () => stri
       if (reserved === undefined) return undefined;
       reservations.delete(key);
       clearTimeout(reserved.timer);
-      return handleOf(reserved.family, reserved.socket, onData);
+      return handleOf(reserved.family, reserved.host, reserved.socket, onData);
     },
     families() {
-      return ([4, 6] as const).filter((family) => bindAddress(config, family) !== undefined);
+      return ([4, 6] as const).filter(
+        (family) => announcedHost(config, family, localOf) !== undefined,
+      );
     },
     close() {
       for (const { socket, timer } of reservations.values()) {

@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { unmapIpv4 } from '../net/ip-bytes.ts';
 import type { TransportAddress } from '../stun/attributes/address.ts';
-import { type RelayConfig, advertisedAddress, bindAddress } from './relay.ts';
+import { type LocalAddressOf, type RelayConfig, announcedHost, bindAddress } from './relay.ts';
 
 /** Random picks before giving up (508), as for UDP relays. */
 const ATTEMPTS = 40;
@@ -87,14 +87,12 @@ function connectFrom(
   });
 }
 
-export function createTcpRelayOpener(
-  config: RelayConfig,
-  localFallback: () => string,
-): TcpRelayOpener {
+export function createTcpRelayOpener(config: RelayConfig, localOf: LocalAddressOf): TcpRelayOpener {
   return {
     async open(family, onPeer) {
       const host = bindAddress(config, family);
-      if (host === undefined) return undefined;
+      const announced = announcedHost(config, family, localOf);
+      if (host === undefined || announced === undefined) return undefined;
       const { min, max } = config.ports;
       for (let i = 0; i < ATTEMPTS; i++) {
         const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
@@ -111,7 +109,7 @@ export function createTcpRelayOpener(
         const wildcard = host === '0.0.0.0' || host === '::';
         const inFlight = new Set<Socket>();
         return {
-          address: advertisedAddress(config, family, { address: host, port }, localFallback),
+          address: { family, address: announced, port },
           connect: (peer, timeoutMs) =>
             connectFrom(wildcard ? undefined : host, peer, timeoutMs, inFlight),
           close() {
