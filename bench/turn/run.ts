@@ -25,7 +25,6 @@ import { join, resolve } from 'node:path';
 import {
   PASSWORD,
   type TurnServerName,
-  type TurnServerUnderTest,
   USER,
   pinned,
   startEchoPeer,
@@ -152,19 +151,17 @@ async function measure(
   mkdirSync(dir, { recursive: true });
   const echo = scenario.peer === 'echo' ? await startEchoPeer(dir, placement.load) : undefined;
   try {
-    return await measureWith(
-      await startTurnServer(server, dir, entry, placement.server),
-      echo?.port ?? 0,
-    );
-  } finally {
-    await echo?.stop();
-  }
-
-  async function measureWith(under: TurnServerUnderTest, echoPort: number): Promise<Result> {
+    const under = await startTurnServer(server, dir, entry, placement.server);
     try {
       const before = under.cpuTimes();
       const switchesBefore = under.contextSwitches();
-      const output = await uclient(under.port, scenario, transport, echoPort, placement.load);
+      const output = await uclient(
+        under.port,
+        scenario,
+        transport,
+        echo?.port ?? 0,
+        placement.load,
+      );
       const after = under.cpuTimes();
       const switchesAfter = under.contextSwitches();
       const totals = parse(output);
@@ -194,6 +191,8 @@ async function measure(
     } finally {
       await under.stop();
     }
+  } finally {
+    await echo?.stop();
   }
 }
 

@@ -4,24 +4,14 @@
 // advertised address would find no socket there: only the hand-over can deliver it.
 
 import { test } from 'node:test';
-import { Attr } from '../../src/stun/constants.ts';
-import type { TransportAddress } from '../../src/stun/attributes/address.ts';
 import {
   isChannelData,
   isDataIndication,
   readChannelData,
   readDataIndication,
-  xorAddressOf,
 } from './support/replies.ts';
-import { type Transport, type TurnClient, turnClient } from './support/turn-client.ts';
+import { type Transport, allocated, turnClient } from './support/turn-client.ts';
 import { ALICE, BOB, eventually, metricValue, startTurnGateway } from './support/turn-gateway.ts';
-
-async function allocated(client: TurnClient): Promise<TransportAddress> {
-  const reply = await client.allocate();
-  const relayed = xorAddressOf(reply.message, Attr.xorRelayedAddress);
-  if (reply.code !== 'ok' || relayed === undefined) throw new Error(`Allocate: ${reply.code}`);
-  return relayed;
-}
 
 const ADVERTISED = '127.0.0.2';
 const gatewayOptions = { relayExternal: ADVERTISED, allowedPeers: `[${ADVERTISED}/32]` };

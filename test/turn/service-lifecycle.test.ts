@@ -6,7 +6,7 @@ import { Attr, StunMethod } from '../../src/stun/constants.ts';
 import { checkIntegrity } from '../../src/stun/integrity.ts';
 import { mintRestCredentials } from '../../src/turn/credentials.ts';
 import { isDataIndication, readDataIndication, uint32Of, xorAddressOf } from './support/replies.ts';
-import { type TurnClient, turnClient } from './support/turn-client.ts';
+import { type TurnClient, allocated, turnClient } from './support/turn-client.ts';
 import {
   ALICE,
   SECRET,
@@ -18,10 +18,7 @@ import {
 } from './support/turn-gateway.ts';
 
 async function relayPortOf(client: TurnClient): Promise<number> {
-  const reply = await client.allocate();
-  const relayed = xorAddressOf(reply.message, Attr.xorRelayedAddress);
-  if (reply.code !== 'ok' || relayed === undefined) throw new Error(`Allocate: ${reply.code}`);
-  return relayed.port;
+  return (await allocated(client)).port;
 }
 
 test('Refresh with LIFETIME 0 deletes the allocation: relay port closed, 437, a new Allocate works', async (t) => {

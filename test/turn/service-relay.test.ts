@@ -2,16 +2,14 @@
 // indications, channels and ChannelData, with plain UDP sockets on 127.0.0.x as the peers.
 
 import { test } from 'node:test';
-import { Attr } from '../../src/stun/constants.ts';
 import type { TransportAddress } from '../../src/stun/attributes/address.ts';
 import {
   isChannelData,
   isDataIndication,
   readChannelData,
   readDataIndication,
-  xorAddressOf,
 } from './support/replies.ts';
-import { type Transport, type TurnClient, turnClient } from './support/turn-client.ts';
+import { type Transport, allocated, turnClient } from './support/turn-client.ts';
 import {
   ALICE,
   type UdpPeer,
@@ -22,13 +20,6 @@ import {
 } from './support/turn-gateway.ts';
 
 const transports: readonly Transport[] = ['udp', 'tcp'];
-
-async function allocated(client: TurnClient): Promise<TransportAddress> {
-  const reply = await client.allocate();
-  const relayed = xorAddressOf(reply.message, Attr.xorRelayedAddress);
-  if (reply.code !== 'ok' || relayed === undefined) throw new Error(`Allocate: ${reply.code}`);
-  return relayed;
-}
 
 /** The next datagram `peer` receives, checked to come from the relayed address. */
 async function receivedFrom(peer: UdpPeer, relayed: TransportAddress): Promise<Buffer> {

@@ -12,18 +12,11 @@ import { writeXorAddress } from '../../src/stun/attributes/address.ts';
 import type { TransportAddress } from '../../src/stun/attributes/address.ts';
 import { AddressFamily, writeAddressFamily, writeDontFragment } from '../../src/turn/attributes.ts';
 import { unknownAttributesOf, valueOf, xorAddressOf } from './support/replies.ts';
-import { type TurnClient, requestedUdp, turnClient } from './support/turn-client.ts';
+import { type TurnClient, allocated, requestedUdp, turnClient } from './support/turn-client.ts';
 import { ALICE, type UdpPeer, startTurnGateway, udpPeer } from './support/turn-gateway.ts';
 
 /** An attribute type nobody defined, in the comprehension-required range. */
 const UNKNOWN_REQUIRED = 0x7ff0;
-
-async function allocated(client: TurnClient): Promise<TransportAddress> {
-  const reply = await client.allocate();
-  const relayed = xorAddressOf(reply.message, Attr.xorRelayedAddress);
-  if (reply.code !== 'ok' || relayed === undefined) throw new Error(`Allocate: ${reply.code}`);
-  return relayed;
-}
 
 /** A Send indication to `peer` with extra attributes after DATA. */
 function sendWith(peer: TransportAddress, data: Buffer, extra: readonly AttributeValue[]): Buffer {

@@ -17,7 +17,7 @@ import {
   writeConnectionId,
   writeRequestedTransport,
 } from '../../../src/turn/attributes.ts';
-import { errorCodeOf, textOf } from './replies.ts';
+import { errorCodeOf, textOf, xorAddressOf } from './replies.ts';
 import { type Transport, type TurnConnection, connectTurn } from './turn-connection.ts';
 
 export type { Transport } from './turn-connection.ts';
@@ -243,4 +243,12 @@ export async function turnClient(
   credentials: Credentials,
 ): Promise<TurnClient> {
   return new TurnClient(await connectTurn(t, transport, port), credentials);
+}
+
+/** Allocates with the defaults; the relayed transport address, or throws with the reply's code. */
+export async function allocated(client: TurnClient): Promise<TransportAddress> {
+  const reply = await client.allocate();
+  const relayed = xorAddressOf(reply.message, Attr.xorRelayedAddress);
+  if (reply.code !== 'ok' || relayed === undefined) throw new Error(`Allocate: ${reply.code}`);
+  return relayed;
 }
