@@ -3,7 +3,7 @@
 // npm run bench:turn   (knobs: RUNS=1 SCENARIOS=paced-100,paced-100-echo,flood-10,flood-50,flood-100
 //                       TRANSPORTS=udp,tcp SERVERS=coturn,pbxgate PBXGATE_ENTRY=dist/main.js
 //                       PBXGATE_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' node flags for pbxgate
-//                       PIN=on|off)
+//                       PIN=on|off LOAD_SCHED=normal|batch)
 //
 // uclient -y pairs its sessions: a message goes client A -> A's relay -> B's relay -> client B, two
 // server forwards per delivered message. "-echo" scenarios send to turnutils_peer instead, which
@@ -17,6 +17,9 @@
 // PIN=off, leaves them to the scheduler. Sharing the CPUs, the server is preempted by uclient at
 // almost every datagram it sends it (pbxgate: 49 000 involuntary context switches for 50 000
 // messages, 116 pinned; see docs/BENCHMARKS.md), but CPU per message was no less noisy pinned.
+// LOAD_SCHED=batch starts uclient and turnutils_peer as SCHED_BATCH tasks (chrt): their wakeups no
+// longer preempt the server, as a client on another host would not (pbxgate then is hardly ever
+// preempted, yet its CPU per message barely changes: docs/BENCHMARKS.md); the default is normal.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +29,8 @@ import {
   PASSWORD,
   type TurnServerName,
   USER,
-  pinned,
+  type Launch,
+  launched,
   startEchoPeer,
   startTurnServer,
 } from './servers.ts';
@@ -75,7 +79,7 @@ function uclient(
   scenario: Scenario,
   transport: Transport,
   echoPort: number,
-  cpus: string | undefined,
+  launch: Launch,
 ): Promise<string> {
   const args = [
     ...(scenario.peer === 'client' ? ['-y'] : ['-e', '127.0.0.1', '-r', String(echoPort)]),
@@ -98,7 +102,7 @@ function uclient(
     '127.0.0.1',
   ];
   return new Promise((done, fail) => {
-    const child = spawn(...pinned(cpus, 'turnutils_uclient', args), {
+    const child = spawn(...launched(launch, 'turnutils_uclient', args), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -133,10 +137,10 @@ function parse(output: string): { sent: number; received: number; peak: number }
   return { sent: Number(final[1]), received: Number(final[2]), peak };
 }
 
-/** Where the server and the load run: apart (PIN=on), or wherever the scheduler puts them. */
+/** Where the server and the load run (PIN), and whether the load is a batch task (LOAD_SCHED). */
 interface Placement {
-  readonly server: string | undefined;
-  readonly load: string | undefined;
+  readonly server: Launch;
+  readonly load: Launch;
 }
 
 async function measure(
@@ -208,6 +212,31 @@ function row(cells: readonly (string | number)[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
+/** PIN and LOAD_SCHED. */
+function placementOf(env: NodeJS.ProcessEnv): Placement {
+  const pin = listKnob(env, 'PIN', ['on', 'off'], ['off']);
+  if (pin.length !== 1 || (pin[0] === 'on' && cpus().length < 2))
+    throw new Error('PIN: on (needs 2 CPUs) or off');
+  const loadSched = listKnob(env, 'LOAD_SCHED', ['normal', 'batch'], ['normal']);
+  if (loadSched.length !== 1) throw new Error('LOAD_SCHED: normal or batch');
+  const apart = pin[0] === 'on';
+  return {
+    server: { cpus: apart ? '0' : undefined, batch: false },
+    load: { cpus: apart ? '1' : undefined, batch: loadSched[0] === 'batch' },
+  };
+}
+
+function describe(placement: Placement): string[] {
+  return [
+    placement.server.cpus === undefined
+      ? 'placement: not pinned (PIN=off): server and load share the CPUs'
+      : `placement: server on CPU ${placement.server.cpus}, uclient and turnutils_peer on CPU ${placement.load.cpus ?? '?'} (taskset)`,
+    placement.load.batch
+      ? 'load scheduling: uclient and turnutils_peer as SCHED_BATCH (LOAD_SCHED=batch): they do not preempt the server'
+      : 'load scheduling: normal (LOAD_SCHED=normal)',
+  ];
+}
+
 async function main(): Promise<void> {
   const runs = Number(process.env['RUNS'] ?? '1');
   const servers = listKnob<TurnServerName>(
@@ -223,11 +252,7 @@ async function main(): Promise<void> {
   const transports = listKnob<Transport>(process.env, 'TRANSPORTS', ['udp', 'tcp'], ['udp', 'tcp']);
   const entryText = process.env['PBXGATE_ENTRY'];
   const entry = entryText === undefined || entryText === '' ? pbxgateEntry : resolve(entryText);
-  const pin = listKnob(process.env, 'PIN', ['on', 'off'], ['off']);
-  if (pin.length !== 1 || (pin[0] === 'on' && cpus().length < 2))
-    throw new Error('PIN: on (needs 2 CPUs) or off');
-  const placement: Placement =
-    pin[0] === 'on' ? { server: '0', load: '1' } : { server: undefined, load: undefined };
+  const placement = placementOf(process.env);
   const root = mkdtempSync(join(tmpdir(), 'pbxgate-bench-turn-'));
   console.log(
     `machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadavg()
@@ -237,11 +262,7 @@ async function main(): Promise<void> {
   console.log(
     `load: turnutils_uclient -y|-e 127.0.0.1 -r <echo port> -c -u ${USER} -w … -n <per session> -m <sessions> -l 160 -z <gap> [-t] 127.0.0.1`,
   );
-  console.log(
-    placement.server === undefined
-      ? 'placement: not pinned (PIN=off): server and load share the CPUs'
-      : `placement: server on CPU ${placement.server}, uclient and turnutils_peer on CPU ${placement.load ?? '?'} (taskset)`,
-  );
+  for (const line of describe(placement)) console.log(line);
   const results: Result[] = [];
   try {
     for (let run = 1; run <= runs; run++) {

@@ -62,20 +62,37 @@ function pbxgateConfig(port: number): string {
   ].join('\n');
 }
 
-/** `command args` run on the CPUs `cpus` (taskset), or as is when `cpus` is undefined. */
-export function pinned(
-  cpus: string | undefined,
+/** How a process of the bench is started. */
+export interface Launch {
+  /** The CPUs it may run on (taskset), or undefined: wherever the scheduler puts it. */
+  readonly cpus: string | undefined;
+  /**
+   * SCHED_BATCH (chrt --batch 0): its wakeups do not preempt the task running on the CPU, as a
+   * client on another host would not preempt the server. For the load only.
+   */
+  readonly batch: boolean;
+}
+
+/** The command line that starts `command args` as `launch` says; each wrapper execs the next. */
+export function launched(
+  launch: Launch,
   command: string,
   args: readonly string[],
 ): [string, string[]] {
-  return cpus === undefined ? [command, [...args]] : ['taskset', ['-c', cpus, command, ...args]];
+  const line = [
+    ...(launch.cpus === undefined ? [] : ['taskset', '-c', launch.cpus]),
+    ...(launch.batch ? ['chrt', '--batch', '0'] : []),
+    command,
+    ...args,
+  ];
+  return [line[0] ?? command, line.slice(1)];
 }
 
 export async function startTurnServer(
   name: TurnServerName,
   dir: string,
   pbxgateEntry: string,
-  cpus: string | undefined,
+  launch: Launch,
 ): Promise<TurnServerUnderTest> {
   const port = await freeLoopbackPort();
   const logFile = join(dir, `${name}.out`);
@@ -97,8 +114,11 @@ export async function startTurnServer(
       config,
     ];
   }
-  // taskset execs the server: the pid is the server's, for its CPU times.
-  const { child, pid } = await spawnLogged(...pinned(cpus, command, args), { cwd: dir, logFile });
+  // taskset and chrt exec the server: the pid is the server's, for its CPU times.
+  const { child, pid } = await spawnLogged(...launched(launch, command, args), {
+    cwd: dir,
+    logFile,
+  });
   try {
     await waitUntilAnswering(child, port, logFile);
   } catch (err) {
@@ -117,10 +137,10 @@ export async function startTurnServer(
 /** turnutils_peer on a free loopback port: it echoes every UDP datagram to its sender. */
 export async function startEchoPeer(
   dir: string,
-  cpus: string | undefined,
+  launch: Launch,
 ): Promise<{ readonly port: number; stop(): Promise<void> }> {
   const port = await freeLoopbackPort();
-  const command = pinned(cpus, 'turnutils_peer', ['-L', '127.0.0.1', '-p', String(port)]);
+  const command = launched(launch, 'turnutils_peer', ['-L', '127.0.0.1', '-p', String(port)]);
   const { child } = await spawnLogged(...command, { cwd: dir, logFile: join(dir, 'peer.out') });
   return { port, stop: () => stopChild(child) };
 }
