@@ -34,6 +34,21 @@ export function listKnob<T extends string>(
   return picked;
 }
 
+/** A knob that takes one of `allowed`. */
+export function oneOfKnob<T extends string>(
+  env: Env,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  const known = allowed.find((a) => a === text.trim());
+  if (known === undefined)
+    throw new Error(`${name}=${text}: expected one of ${allowed.join(', ')}`);
+  return known;
+}
+
 /** A list of positive integers, comma or space separated. */
 export function numbersKnob(env: Env, name: string, fallback: readonly number[]): number[] {
   const text = env[name];

@@ -35,7 +35,7 @@ import {
   startTurnServer,
 } from './servers.ts';
 import { pbxgateEntry } from '../stun/servers.ts';
-import { listKnob } from '../support/knobs.ts';
+import { listKnob, oneOfKnob, positiveKnob } from '../support/knobs.ts';
 
 interface Scenario {
   readonly name: string;
@@ -214,15 +214,12 @@ function row(cells: readonly (string | number)[]): string {
 
 /** PIN and LOAD_SCHED. */
 function placementOf(env: NodeJS.ProcessEnv): Placement {
-  const pin = listKnob(env, 'PIN', ['on', 'off'], ['off']);
-  if (pin.length !== 1 || (pin[0] === 'on' && cpus().length < 2))
-    throw new Error('PIN: on (needs 2 CPUs) or off');
-  const loadSched = listKnob(env, 'LOAD_SCHED', ['normal', 'batch'], ['normal']);
-  if (loadSched.length !== 1) throw new Error('LOAD_SCHED: normal or batch');
-  const apart = pin[0] === 'on';
+  const apart = oneOfKnob(env, 'PIN', ['on', 'off'], 'off') === 'on';
+  if (apart && cpus().length < 2) throw new Error('PIN=on needs 2 CPUs');
+  const batch = oneOfKnob(env, 'LOAD_SCHED', ['normal', 'batch'], 'normal') === 'batch';
   return {
     server: { cpus: apart ? '0' : undefined, batch: false },
-    load: { cpus: apart ? '1' : undefined, batch: loadSched[0] === 'batch' },
+    load: { cpus: apart ? '1' : undefined, batch },
   };
 }
 
@@ -238,7 +235,7 @@ function describe(placement: Placement): string[] {
 }
 
 async function main(): Promise<void> {
-  const runs = Number(process.env['RUNS'] ?? '1');
+  const runs = positiveKnob(process.env, 'RUNS', 1);
   const servers = listKnob<TurnServerName>(
     process.env,
     'SERVERS',

@@ -4,6 +4,7 @@
 
 import type { TurnConfig } from '../config/schema-turn.ts';
 import { PbxgateError } from '../errors.ts';
+import { isWildcardAddress } from '../net/listen-url.ts';
 import type { Suspicious } from '../fraud/suspicious.ts';
 import type { Logger } from '../observe/log.ts';
 import type { Metrics } from '../observe/metrics.ts';
@@ -19,20 +20,18 @@ export interface TurnPartDeps {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly suspicious: Suspicious;
-  /** The STUN UDP listen hosts: a wildcard relay address advertises the first specific one. */
+  /** The STUN UDP listen hosts: a wildcard relay address announces the first specific one of its family. */
   readonly stunHosts: readonly string[];
   readonly software: string | undefined;
-}
-
-function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::';
 }
 
 export function createTurnPart(config: TurnConfig, deps: TurnPartDeps): TurnService {
   const { relay } = config;
   // A relay bound to a wildcard is announced at the gateway's own address of its family.
   const localOf = (family: 4 | 6): string | undefined =>
-    deps.stunHosts.find((host) => !isWildcard(host) && host.includes(':') === (family === 6));
+    deps.stunHosts.find(
+      (host) => !isWildcardAddress(host) && host.includes(':') === (family === 6),
+    );
   const relayConfig = { address: relay.address, external: relay.external, ports: relay.ports };
   if (!([4, 6] as const).some((f) => announcedHost(relayConfig, f, localOf) !== undefined)) {
     throw new PbxgateError(

@@ -7,6 +7,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { type Socket, createSocket } from 'node:dgram';
 import type { PortRange } from '../config/schema-turn.ts';
+import { isWildcardAddress } from '../net/listen-url.ts';
 import { createUdpBatch } from '../net/udp-batch.ts';
 import { createLocalRelays } from './local-relays.ts';
 import type { TransportAddress } from '../stun/attributes/address.ts';
@@ -99,7 +100,7 @@ export function announcedHost(
   if (bound === undefined) return undefined;
   const { external } = config;
   if (external !== undefined && external.includes(':') === (family === 6)) return external;
-  return bound === '0.0.0.0' || bound === '::' ? localOf(family) : bound;
+  return isWildcardAddress(bound) ? localOf(family) : bound;
 }
 
 export function createRelayOpener(config: RelayConfig, localOf: LocalAddressOf): RelayOpener {

@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { unmapIpv4 } from '../net/ip-bytes.ts';
+import { isWildcardAddress } from '../net/listen-url.ts';
 import type { TransportAddress } from '../stun/attributes/address.ts';
 import { type LocalAddressOf, type RelayConfig, announcedHost, bindAddress } from './relay.ts';
 
@@ -106,7 +107,7 @@ export function createTcpRelayOpener(config: RelayConfig, localOf: LocalAddressO
         server.on('error', () => undefined);
         const bound = server.address();
         const port = typeof bound === 'object' && bound !== null ? bound.port : 0;
-        const wildcard = host === '0.0.0.0' || host === '::';
+        const wildcard = isWildcardAddress(host);
         const inFlight = new Set<Socket>();
         return {
           address: { family, address: announced, port },
